@@ -1,0 +1,251 @@
+#!/bin/bash
+# make check: check the series exactly as patches/ holds it, on fresh trees.
+#
+#   a. apply   git am onto the Debian base and onto the bare orig tarball
+#   b. bisect  every commit of the series builds (incremental ninja, ccache)
+#              and passes the unit tests
+#   c. style   scripts/checkpatch.pl on every patch (allowlist: a reason each)
+#   d. tests   smoke run, check-unit (the series' own tests included), and the
+#              x86_64 qtests but the base failures listed with their cause
+#   e. the last line: "N passed, N failed"; exit status 1 on any failure
+#
+# A step that cannot run because an earlier one failed counts as failed.
+. "$(dirname "$0")/common.sh"
+
+CQ=$CHECK_DIR/qemu          # Debian base + series; built and tested
+CU=$CHECK_DIR/upstream      # orig tarball + series; apply only
+LOGS=$CHECK_DIR/logs
+ALLOW=$TOP/scripts/checkpatch-allowlist
+KNOWN=$TOP/scripts/qtest-base-failures
+BISECT_TESTS=${BISECT_TESTS:-unit}   # "unit": check-unit at every commit; "none"
+JOBS=${JOBS:-$(nproc)}
+
+passed=0
+failed=0
+skipped=0
+pass() { passed=$((passed + 1)); printf 'PASS  %s\n' "$*"; }
+fail() { failed=$((failed + 1)); printf 'FAIL  %s\n' "$*"; }
+skip() { skipped=$((skipped + 1)); printf 'SKIP  %s\n' "$*"; }
+t0=$(date +%s)
+step_start() { step_t=$(date +%s); printf '\n== %s\n' "$*"; }
+step_end() { printf '   (%s: %ds)\n' "$1" $(( $(date +%s) - step_t )); }
+# Show the end of a log under a failure.
+tail_log() { sed -e 's/^/      | /' <(tail -n "${2:-25}" "$1"); }
+
+"$TOP/scripts/fetch-base.sh"
+mkdir -p "$LOGS"
+rm -f "$LOGS"/*
+
+# fresh_clone REPO DIR: DIR becomes REPO's base with nothing else; an
+# existing DIR keeps only its ignored build/ directory (for ccache-free
+# incremental builds).
+fresh_clone() {
+    local repo=$1 dir=$2
+    if [ -d "$dir/.git" ]; then
+        git -C "$dir" am --abort >/dev/null 2>&1 || true
+        git -C "$dir" fetch -q "$repo" --tags
+        git -C "$dir" checkout -q -f -B main base
+        git -C "$dir" clean -q -f -d -x -e /build/
+    else
+        rm -rf "$dir"
+        git clone -q "$repo" "$dir"
+        git -C "$dir" checkout -q -B main base
+    fi
+}
+
+n_patches=$(series_files | wc -l)
+mapfile -t files < <(series_files)
+
+# ---------------------------------------------------------------- a. apply
+step_start "apply: $n_patches patch(es) from patches/series"
+apply_ok=1
+fresh_clone "$BASE_REPO" "$CQ"
+if PATCHES=$PATCHES "$TOP/scripts/apply-series.sh" "$CQ" > "$LOGS/apply-debian.log" 2>&1; then
+    pass "apply: git am onto the Debian base ($(basename "$BASE_REPO"))"
+else
+    fail "apply: git am onto the Debian base"
+    tail_log "$LOGS/apply-debian.log"
+    apply_ok=
+fi
+fresh_clone "$UPSTREAM_REPO" "$CU"
+if "$TOP/scripts/apply-series.sh" "$CU" > "$LOGS/apply-upstream.log" 2>&1; then
+    pass "apply: git am onto upstream (orig tarball, no Debian patches)"
+else
+    fail "apply: git am onto upstream (orig tarball, no Debian patches)"
+    tail_log "$LOGS/apply-upstream.log"
+fi
+step_end apply
+
+# --------------------------------------------------------------- b. bisect
+unit_run() {  # unit_run LOGBASE: meson's unit suite in $CQ/build
+    "$CQ/build/pyvenv/bin/meson" test -C "$CQ/build" --no-rebuild -t 1 \
+        --num-processes "$JOBS" --print-errorlogs --suite unit --logbase "$1"
+}
+
+step_start "bisect: every commit builds${BISECT_TESTS:+ and passes the unit tests}"
+build_ok=
+if [ -z "$apply_ok" ]; then
+    fail "bisect: not run (the series does not apply)"
+elif ! "$TOP/scripts/configure.sh" "$CQ" > "$LOGS/configure.log" 2>&1; then
+    fail "bisect: configure failed"
+    tail_log "$LOGS/configure.log"
+else
+    build_ok=1
+    mapfile -t commits < <(git -C "$CQ" rev-list --reverse base..main)
+    for i in "${!commits[@]}"; do
+        c=${commits[$i]}
+        n=$((i + 1))
+        name="patch $n/$n_patches (${files[$i]})"
+        git -C "$CQ" checkout -q "$c"
+        log "bisect: building $name"
+        if ! ninja -C "$CQ/build" qemu-system-x86_64 > "$LOGS/bisect-$n.log" 2>&1; then
+            fail "bisect: $name does not build"
+            grep -E 'error|Error' "$LOGS/bisect-$n.log" | head -n 15 | sed 's/^/      | /'
+            build_ok=
+            break
+        fi
+        if [ "$BISECT_TESTS" = unit ]; then
+            if ! make -C "$CQ/build" -j"$JOBS" check-unit >> "$LOGS/bisect-$n.log" 2>&1; then
+                fail "bisect: $name fails the unit tests"
+                grep -E '^ *[0-9]+/[0-9]+ .*(FAIL|ERROR|TIMEOUT)' "$LOGS/bisect-$n.log" | sed 's/^/      | /'
+                build_ok=
+                break
+            fi
+        fi
+        pass "bisect: $name builds${BISECT_TESTS:+ and passes check-unit}"
+    done
+    git -C "$CQ" checkout -q main
+    [ ${#commits[@]} -gt 0 ] || log "bisect: the series is empty; nothing to bisect"
+fi
+step_end bisect
+
+# ---------------------------------------------------------------- c. style
+# Allowlist lines: "<patch file glob> <TAB> <warning text regex> <TAB> # reason"
+allowed() {  # allowed FILE LINE
+    local glob re
+    [ -f "$ALLOW" ] || return 1
+    while IFS=$'\t' read -r glob re _; do
+        case $glob in ''|'#'*) continue ;; esac
+        # shellcheck disable=SC2254
+        case $1 in $glob) grep -qE -- "$re" <<<"$2" && return 0 ;; esac
+    done < "$ALLOW"
+    return 1
+}
+
+step_start "style: scripts/checkpatch.pl on every patch"
+if [ -z "$apply_ok" ]; then
+    fail "style: not run (the series does not apply)"
+else
+    for f in "${files[@]}"; do
+        log="$LOGS/checkpatch-${f%.patch}.log"
+        (cd "$CQ" && ./scripts/checkpatch.pl --patch --color=never \
+            "$PATCHES/$f") > "$log" 2>&1 || true
+        # Each report: "ERROR: msg" or "WARNING: msg", then "#N: FILE: f:l:".
+        bad=()
+        while IFS= read -r report; do
+            case $report in
+            ERROR:*) bad+=("$report") ;;
+            WARNING:*) allowed "$f" "$report" || bad+=("$report") ;;
+            esac
+        done < <(awk '/^(ERROR|WARNING): / { r = $0; getline loc;
+                                              sub(/^#[0-9]+: /, "", loc);
+                                              print r " (" loc ")" }' "$log")
+        if ! grep -q '^total: [0-9]* errors, [0-9]* warnings' "$log"; then
+            fail "style: $f (checkpatch.pl did not check it)"
+            tail_log "$log" 5
+        elif [ ${#bad[@]} -eq 0 ]; then
+            pass "style: $f"
+        else
+            fail "style: $f"
+            printf '      | %s\n' "${bad[@]}"
+        fi
+    done
+    [ ${#files[@]} -gt 0 ] || log "style: the series is empty; nothing to check"
+fi
+step_end style
+
+# ---------------------------------------------------------------- d. tests
+# meson_results LOGBASE PREFIX: PASS/FAIL/SKIP per test of a meson test run.
+meson_results() {
+    local json=$CQ/build/meson-logs/$1.json line
+    if [ ! -s "$json" ]; then
+        fail "$2: meson test produced no results"
+        return
+    fi
+    while IFS= read -r line; do
+        case $line in
+        OK*) pass "$2: ${line#* }" ;;
+        SKIP*) skip "$2: ${line#* }" ;;
+        *) fail "$2: ${line#* }" ;;
+        esac
+    done < <("$PYTHON" - "$json" <<'PY'
+import json, sys
+for raw in open(sys.argv[1]):
+    t = json.loads(raw)
+    r = t["result"]
+    r = {"OK": "OK", "EXPECTEDFAIL": "OK", "SKIP": "SKIP"}.get(r, r)
+    print(f"{r} {t['name']} ({r.lower()}, {t['duration']:.1f}s)")
+PY
+)
+}
+
+step_start "tests: build, smoke run, check-unit, qtest-x86_64"
+if [ -z "$build_ok" ]; then
+    fail "tests: not run (an earlier step left no build)"
+elif ! make -C "$CQ/build" -j"$JOBS" check-build > "$LOGS/check-build.log" 2>&1; then
+    fail "tests: building the test programs failed"
+    tail_log "$LOGS/check-build.log"
+else
+    pass "tests: build of qemu-system-x86_64, tools and test programs at the tip"
+    "$TOP/scripts/firmware.sh" "$CQ" > "$LOGS/firmware.log" 2>&1
+    if "$TOP/scripts/smoke.py" "$CQ/build/qemu-system-x86_64" > "$LOGS/smoke.log" 2>&1; then
+        pass "tests: smoke run ($(grep -o -- '-accel [a-z]*' "$LOGS/smoke.log" | head -n1), QMP)"
+    else
+        fail "tests: smoke run"
+        tail_log "$LOGS/smoke.log"
+    fi
+
+    unit_run unit > "$LOGS/unit.log" 2>&1 || true
+    meson_results unit unit
+
+    # The x86_64 qtests, but those failing on the unpatched base here.
+    mapfile -t all_qtests < <("$CQ/build/pyvenv/bin/meson" test -C "$CQ/build" --list --suite qtest-x86_64 \
+                                  --no-rebuild 2>/dev/null | sed -n 's/^.* \/ //p')
+    run=()
+    for t in "${all_qtests[@]}"; do
+        why=$(awk -v t="$t" '$1 == t { $1 = ""; sub(/^ +/, ""); print; exit }' "$KNOWN")
+        if [ -n "$why" ]; then
+            skip "qtest: $t (fails on the unpatched base here: $why)"
+        else
+            run+=("$t")
+        fi
+    done
+    if [ ${#run[@]} -eq 0 ]; then
+        fail "qtest: no qtest-x86_64 tests found"
+    else
+        "$CQ/build/pyvenv/bin/meson" test -C "$CQ/build" --no-rebuild -t 1 --num-processes "$JOBS" \
+            --print-errorlogs --logbase qtest "${run[@]}" > "$LOGS/qtest.log" 2>&1 || true
+        meson_results qtest qtest
+    fi
+fi
+step_end tests
+
+# ------------------------------------------------------ d2. ThreadSanitizer
+step_start "tsan: the series' unit test under ThreadSanitizer (clang)"
+if [ "${CHECK_TSAN:-1}" != 1 ]; then
+    skip "tsan: not run (CHECK_TSAN=${CHECK_TSAN})"
+elif [ -z "$apply_ok" ]; then
+    fail "tsan: not run (the series does not apply)"
+elif ! grep -q test-ram-block-attributes "$CQ/tests/unit/meson.build"; then
+    fail "tsan: not run (the series has no test-ram-block-attributes)"
+elif "$TOP/scripts/check-tsan.sh" "$CQ" > "$LOGS/tsan.log" 2>&1; then
+    pass "tsan: $(grep '^tsan:' "$LOGS/tsan.log")"
+else
+    fail "tsan: $(grep '^tsan:' "$LOGS/tsan.log" || echo 'build failed')"
+    tail_log "$LOGS/tsan.log"
+fi
+step_end tsan
+
+printf '\nlogs: %s; total time %ds; %d skipped\n' "$LOGS" $(( $(date +%s) - t0 )) "$skipped"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

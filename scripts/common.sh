@@ -1,0 +1,70 @@
+# shellcheck shell=bash
+# Settings and helpers shared by the scripts; sourced, never run.
+#
+# Every path can be overridden from the environment (the Makefile passes its
+# variables through), so a second work area or another 10.0.x base is one
+# variable away.
+
+set -euo pipefail
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=${BUILD:-$TOP/build}
+SHARED=${SHARED:-$TOP/../shared}
+PATCHES=${PATCHES:-$TOP/patches}
+
+# The base: Debian 13's QEMU 10.0.13 source package. QEMU_DSC may name
+# another 10.0.x .dsc (a path; the files it lists must sit beside it).
+QEMU_SRC_PKG=qemu
+QEMU_SRC_VERSION=${QEMU_SRC_VERSION:-1:10.0.13+ds-0+deb13u1}
+QEMU_DSC=${QEMU_DSC:-}
+QEMU_SRC_SUITE=${QEMU_SRC_SUITE:-trixie}
+
+# Work tree (edited by developers) and the trees `make check` makes afresh.
+TREE=${TREE:-$BUILD/qemu}
+CHECK_DIR=${CHECK_DIR:-$BUILD/check}
+
+IDENT_NAME="Shared Device Assignment Developers"
+IDENT_EMAIL="devel@shared-device-assignment.invalid"
+export GIT_AUTHOR_NAME="$IDENT_NAME" GIT_AUTHOR_EMAIL="$IDENT_EMAIL"
+export GIT_COMMITTER_NAME="$IDENT_NAME" GIT_COMMITTER_EMAIL="$IDENT_EMAIL"
+
+CONFIGURE_FLAGS=(--target-list=x86_64-softmmu --enable-kvm --disable-tcg
+                 --disable-docs --disable-rust --disable-install-blobs)
+
+# Debian ships QEMU's wheel-less venv expectations with its own python3;
+# a python from elsewhere (pyenv) lacks the system's meson module.
+PYTHON=${PYTHON:-/usr/bin/python3}
+
+# ccache through its compiler links: meson keeps whatever "cc" resolves to.
+if [ -d /usr/lib/ccache ]; then
+    case ":$PATH:" in
+    *:/usr/lib/ccache:*) ;;
+    *) PATH=/usr/lib/ccache:$PATH ;;
+    esac
+    export PATH
+fi
+
+log() { printf '==> %s\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# Run as root, or through sudo.
+as_root() {
+    if [ "$(id -u)" = 0 ]; then
+        "$@"
+    elif command -v sudo >/dev/null; then
+        sudo "$@"
+    else
+        die "need root (or sudo) to run: $*"
+    fi
+}
+
+# Patch files of the series, in order, from patches/series.
+series_files() {
+    [ -f "$PATCHES/series" ] || return 0
+    grep -v -e '^#' -e '^[[:space:]]*$' "$PATCHES/series"
+}
+
+# The pristine base as a git repository (commit tagged "base"), made once by
+# fetch-base.sh; trees are clones of it.
+BASE_REPO=$BUILD/src/base.git
+UPSTREAM_REPO=$BUILD/src/upstream.git

@@ -1,0 +1,59 @@
+#!/bin/bash
+# Install, idempotently, what fetching, building and checking need.
+. "$(dirname "$0")/common.sh"
+. "$TOP/scripts/apt-private.sh"
+
+PKGS=(gcc make ninja-build pkg-config libglib2.0-dev libpixman-1-dev libfdt-dev
+      flex bison python3 python3-venv ccache dpkg-dev git xz-utils
+      seabios ipxe-qemu clang libclang-rt-dev valgrind)
+MESON_MIN=1.5
+
+installed() {
+    dpkg-query -W -f='${Status}\n' "$1" 2>/dev/null | grep -q '^install ok installed'
+}
+
+meson_ok() {
+    local v
+    v=$(dpkg-query -W -f='${Version}' meson 2>/dev/null) || return 1
+    installed meson && dpkg --compare-versions "$v" ge "$MESON_MIN"
+}
+
+missing=()
+for p in "${PKGS[@]}"; do
+    installed "$p" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    log "installing: ${missing[*]}"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+        --no-install-recommends "${missing[@]}"
+fi
+
+if ! meson_ok; then
+    codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
+    if [ "$codename" != bookworm ]; then
+        # Debian 13 and later carry a new enough meson themselves.
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq meson
+    else
+        deb=
+        if [ -f "$SHARED/dist/SHA256SUMS" ]; then
+            cand=$(ls "$SHARED"/dist/meson_*_all.deb 2>/dev/null | head -n1 || true)
+            if [ -n "$cand" ] &&
+               (cd "$SHARED/dist" && grep " $(basename "$cand")\$" SHA256SUMS |
+                sha256sum -c --quiet -); then
+                deb=$cand
+                log "meson from $deb (checksum verified)"
+            fi
+        fi
+        if [ -z "$deb" ]; then
+            apt_private_setup "deb bookworm-backports"
+            mkdir -p "$BUILD/dl"
+            (cd "$BUILD/dl" && apt_private download meson/bookworm-backports)
+            deb=$(ls "$BUILD"/dl/meson_*_all.deb | tail -n1)
+            log "meson from bookworm-backports: $deb"
+        fi
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$deb"
+    fi
+    meson_ok || die "meson >= $MESON_MIN is still missing"
+fi
+log "dependencies present (meson $(dpkg-query -W -f='${Version}' meson))"

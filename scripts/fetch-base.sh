@@ -1,0 +1,85 @@
+#!/bin/bash
+# Get the base source package, verify it, unpack it, and import it into two
+# git repositories: $BASE_REPO (Debian's source with Debian's patches applied,
+# the base the series is developed on) and $UPSTREAM_REPO (the orig tarball
+# alone: upstream QEMU without blobs, to prove the series applies there too).
+# Both carry one commit tagged "base".
+. "$(dirname "$0")/common.sh"
+. "$TOP/scripts/apt-private.sh"
+
+DL=$BUILD/dl
+mkdir -p "$DL" "$BUILD/src"
+
+# Verify every file a .dsc lists against its Checksums-Sha256 field.
+verify_dsc() {
+    local dsc=$1 dir sums
+    dir=$(dirname "$dsc")
+    sums=$(awk '/^Checksums-Sha256:/ { on = 1; next }
+                /^[^ ]/ { on = 0 }
+                on && NF == 3 { print $1 "  " $3 }' "$dsc")
+    [ -n "$sums" ] || die "$dsc lists no Checksums-Sha256"
+    (cd "$dir" && sha256sum -c --quiet - <<<"$sums") ||
+        die "checksum mismatch for the files listed in $dsc"
+    log "verified $(wc -l <<<"$sums") file(s) against $(basename "$dsc")"
+}
+
+dsc_name="${QEMU_SRC_PKG}_${QEMU_SRC_VERSION#*:}.dsc"
+if [ -n "$QEMU_DSC" ]; then
+    dsc=$(readlink -f "$QEMU_DSC")
+    [ -f "$dsc" ] || die "QEMU_DSC=$QEMU_DSC does not exist"
+    log "base from QEMU_DSC: $dsc"
+elif [ -f "$SHARED/dist/SHA256SUMS" ] && [ -f "$SHARED/dist/$dsc_name" ]; then
+    dsc=$(readlink -f "$SHARED/dist/$dsc_name")
+    # The cache's own checksum list covers the .dsc itself too.
+    (cd "$SHARED/dist" &&
+     grep -E " ${QEMU_SRC_PKG}_" SHA256SUMS | sha256sum -c --quiet -) ||
+        die "$SHARED/dist: SHA256SUMS does not match"
+    log "base from the package cache $SHARED/dist"
+elif [ -f "$DL/$dsc_name" ]; then
+    dsc=$DL/$dsc_name
+    log "base already downloaded: $dsc"
+else
+    apt_private_setup "deb-src $QEMU_SRC_SUITE"
+    log "downloading $QEMU_SRC_PKG=$QEMU_SRC_VERSION from $QEMU_SRC_SUITE"
+    (cd "$DL" && apt_private source --download-only -qq \
+        "$QEMU_SRC_PKG=$QEMU_SRC_VERSION")
+    dsc=$DL/$dsc_name
+fi
+verify_dsc "$dsc"
+
+stamp=$(sha256sum "$dsc" | cut -c1-16)
+if [ "$(cat "$BUILD/src/stamp" 2>/dev/null)" = "$stamp" ] &&
+   git -C "$BASE_REPO" rev-parse -q --verify base >/dev/null &&
+   git -C "$UPSTREAM_REPO" rev-parse -q --verify base >/dev/null; then
+    log "base repositories up to date ($(basename "$dsc"))"
+    exit 0
+fi
+rm -rf "$BASE_REPO" "$UPSTREAM_REPO" "$BUILD/src/stamp"
+
+import() {
+    local dir=$1 what=$2
+    git -C "$dir" init -q
+    # Quilt's bookkeeping is not part of the source.
+    printf '/.pc/\n' >> "$dir/.git/info/exclude"
+    # -f: the tarball is the truth, whatever QEMU's .gitignore says.
+    git -C "$dir" add -A -f -- . ':!.pc'
+    GIT_AUTHOR_DATE='2025-01-01T00:00:00Z' GIT_COMMITTER_DATE='2025-01-01T00:00:00Z' \
+        git -C "$dir" commit -q -m "base: $what"
+    git -C "$dir" tag base
+}
+
+log "unpacking $(basename "$dsc") with Debian's patches"
+dpkg-source --no-copy -x "$dsc" "$BASE_REPO" >"$BUILD/src/dpkg-source.log" 2>&1 ||
+    { cat "$BUILD/src/dpkg-source.log"; die "dpkg-source failed"; }
+import "$BASE_REPO" "$(basename "$dsc" .dsc) (Debian source, Debian patches applied)"
+
+orig=$(awk '/^Files:/ { on = 1; next } /^[^ ]/ { on = 0 }
+            on && $3 ~ /\.orig\.tar\./ { print $3 }' "$dsc")
+[ -n "$orig" ] || die "no orig tarball listed in $dsc"
+log "unpacking $orig alone (upstream, no Debian patches)"
+mkdir -p "$UPSTREAM_REPO"
+tar -xf "$(dirname "$dsc")/$orig" -C "$UPSTREAM_REPO" --strip-components=1
+import "$UPSTREAM_REPO" "$orig (upstream, no Debian patches)"
+
+echo "$stamp" > "$BUILD/src/stamp"
+log "base repositories ready: $BASE_REPO, $UPSTREAM_REPO"
