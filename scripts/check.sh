@@ -10,6 +10,8 @@
 #   e. the last line: "N passed, N failed"; exit status 1 on any failure
 #
 # A step that cannot run because an earlier one failed counts as failed.
+# CHECK_STEPS="bisect style" (for example) runs only those after apply; the
+# others are reported as skipped, never as passed.
 . "$(dirname "$0")/common.sh"
 
 CQ=$CHECK_DIR/qemu          # Debian base + series; built and tested
@@ -19,6 +21,9 @@ ALLOW=$TOP/scripts/checkpatch-allowlist
 KNOWN=$TOP/scripts/qtest-base-failures
 BISECT_TESTS=${BISECT_TESTS:-unit}   # "unit": check-unit at every commit; "none"
 JOBS=${JOBS:-$(nproc)}
+# The steps to run; apply always runs.  Steps left out are reported as SKIP.
+CHECK_STEPS=${CHECK_STEPS:-bisect style tests tsan}
+want() { case " $CHECK_STEPS " in *" $1 "*) return 0 ;; esac; return 1; }
 
 passed=0
 failed=0
@@ -82,9 +87,13 @@ unit_run() {  # unit_run LOGBASE: meson's unit suite in $CQ/build
         --num-processes "$JOBS" --print-errorlogs --suite unit --logbase "$1"
 }
 
-step_start "bisect: every commit builds${BISECT_TESTS:+ and passes the unit tests}"
+with_unit=
+[ "$BISECT_TESTS" = unit ] && with_unit=" and passes check-unit"
+step_start "bisect: every commit builds$with_unit"
 build_ok=
-if [ -z "$apply_ok" ]; then
+if ! want bisect; then
+    skip "bisect: not selected (CHECK_STEPS)"
+elif [ -z "$apply_ok" ]; then
     fail "bisect: not run (the series does not apply)"
 elif ! "$TOP/scripts/configure.sh" "$CQ" > "$LOGS/configure.log" 2>&1; then
     fail "bisect: configure failed"
@@ -102,6 +111,8 @@ else
             fail "bisect: $name does not build"
             grep -E 'error|Error' "$LOGS/bisect-$n.log" | head -n 15 | sed 's/^/      | /'
             build_ok=
+            [ "$n" -lt "$n_patches" ] &&
+                fail "bisect: patches $((n + 1))..$n_patches not built (stopped at patch $n)"
             break
         fi
         if [ "$BISECT_TESTS" = unit ]; then
@@ -109,10 +120,12 @@ else
                 fail "bisect: $name fails the unit tests"
                 grep -E '^ *[0-9]+/[0-9]+ .*(FAIL|ERROR|TIMEOUT)' "$LOGS/bisect-$n.log" | sed 's/^/      | /'
                 build_ok=
+                [ "$n" -lt "$n_patches" ] &&
+                    fail "bisect: patches $((n + 1))..$n_patches not built (stopped at patch $n)"
                 break
             fi
         fi
-        pass "bisect: $name builds${BISECT_TESTS:+ and passes check-unit}"
+        pass "bisect: $name builds$with_unit"
     done
     git -C "$CQ" checkout -q main
     [ ${#commits[@]} -gt 0 ] || log "bisect: the series is empty; nothing to bisect"
@@ -133,7 +146,9 @@ allowed() {  # allowed FILE LINE
 }
 
 step_start "style: scripts/checkpatch.pl on every patch"
-if [ -z "$apply_ok" ]; then
+if ! want style; then
+    skip "style: not selected (CHECK_STEPS)"
+elif [ -z "$apply_ok" ]; then
     fail "style: not run (the series does not apply)"
 else
     for f in "${files[@]}"; do
@@ -190,8 +205,15 @@ PY
 }
 
 step_start "tests: build, smoke run, check-unit, qtest-x86_64"
-if [ -z "$build_ok" ]; then
-    fail "tests: not run (an earlier step left no build)"
+if ! want tests; then
+    skip "tests: not selected (CHECK_STEPS)"
+elif [ -z "$apply_ok" ]; then
+    fail "tests: not run (the series does not apply)"
+elif want bisect && [ -z "$build_ok" ]; then
+    fail "tests: not run (a commit of the series does not build)"
+elif ! "$TOP/scripts/configure.sh" "$CQ" > "$LOGS/configure.log" 2>&1; then
+    fail "tests: configure failed"
+    tail_log "$LOGS/configure.log"
 elif ! make -C "$CQ/build" -j"$JOBS" check-build > "$LOGS/check-build.log" 2>&1; then
     fail "tests: building the test programs failed"
     tail_log "$LOGS/check-build.log"
@@ -232,8 +254,8 @@ step_end tests
 
 # ------------------------------------------------------ d2. ThreadSanitizer
 step_start "tsan: the series' unit test under ThreadSanitizer (clang)"
-if [ "${CHECK_TSAN:-1}" != 1 ]; then
-    skip "tsan: not run (CHECK_TSAN=${CHECK_TSAN})"
+if [ "${CHECK_TSAN:-1}" != 1 ] || ! want tsan; then
+    skip "tsan: not selected (CHECK_TSAN=${CHECK_TSAN:-1}, CHECK_STEPS)"
 elif [ -z "$apply_ok" ]; then
     fail "tsan: not run (the series does not apply)"
 elif ! grep -q test-ram-block-attributes "$CQ/tests/unit/meson.build"; then

@@ -33,6 +33,7 @@ if ! meson_ok; then
     codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
     if [ "$codename" != bookworm ]; then
         # Debian 13 and later carry a new enough meson themselves.
+        as_root apt-get update -qq
         as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq meson
     else
         deb=
@@ -52,6 +53,8 @@ if ! meson_ok; then
             deb=$(ls "$BUILD"/dl/meson_*_all.deb | tail -n1)
             log "meson from bookworm-backports: $deb"
         fi
+        # Its dependencies come from the system's sources: refresh them.
+        as_root apt-get update -qq
         as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$deb"
     fi
     meson_ok || die "meson >= $MESON_MIN is still missing"

@@ -59,6 +59,8 @@ rm -rf "$BASE_REPO" "$UPSTREAM_REPO" "$BUILD/src/stamp"
 import() {
     local dir=$1 what=$2
     git -C "$dir" init -q
+    # No background "git gc --auto" racing with the clones made right after.
+    git -C "$dir" config gc.auto 0
     # Quilt's bookkeeping is not part of the source.
     printf '/.pc/\n' >> "$dir/.git/info/exclude"
     # -f: the tarball is the truth, whatever QEMU's .gitignore says.
