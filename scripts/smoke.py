@@ -4,6 +4,11 @@
 Prints -version, starts a q35 VM (KVM when /dev/kvm works, else the qtest
 accelerator), queries it over QMP (status, accelerator, a memory device
 list), and quits it over QMP.  Exit status 0 only if all of that happened.
+
+With the series applied, it also checks that an ordinary guest (no
+guest_memfd) gets no RamBlockAttributes: the VM runs with the series'
+creation trace event enabled, which must stay silent, while the shutdown
+event proves tracing works.
 """
 
 import json
@@ -58,7 +63,10 @@ def run(binary, accel):
         sock_path = os.path.join(tmp, "qmp.sock")
         argv = [binary, "-machine", "q35", "-accel", accel, "-m", "256",
                 "-display", "none", "-nodefaults", "-serial", "none",
-                "-qmp", f"unix:{sock_path},server=on,wait=off"]
+                "-qmp", f"unix:{sock_path},server=on,wait=off",
+                "-trace", "qemu_system_shutdown_request"]
+        if has_series_trace(binary):
+            argv += ["-trace", "ram_block_attributes_*"]
         proc = subprocess.Popen(argv, stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, text=True)
         try:
@@ -79,10 +87,26 @@ def run(binary, accel):
             raise RuntimeError(f"QEMU exited with {proc.returncode}")
         print(f"smoke: {' '.join(argv[:5])}: status={status['status']} "
               f"kvm={kvm} memdevs={len(blocks)}; quit over QMP, exit 0")
-        if out.strip():
-            print("smoke: QEMU said: " + out.strip().replace("\n", "\n       "))
+        said = [line for line in out.strip().splitlines()
+                if "qemu_system_shutdown_request" not in line]
+        if said:
+            print("smoke: QEMU said: " + "\n       ".join(said))
         if accel == "kvm" and not kvm.get("enabled"):
             raise RuntimeError("started with -accel kvm but KVM is not enabled")
+        if "qemu_system_shutdown_request" not in out:
+            raise RuntimeError("tracing does not work: no shutdown event")
+        if "ram_block_attributes_" in out:
+            raise RuntimeError("an ordinary guest got RamBlockAttributes")
+        if has_series_trace(binary):
+            print("smoke: no RamBlockAttributes for a guest without "
+                  "guest_memfd (trace silent)")
+
+
+def has_series_trace(binary):
+    """Does this binary know the series' trace events?"""
+    events = subprocess.run([binary, "-trace", "help"], check=True,
+                            capture_output=True, text=True).stdout
+    return "ram_block_attributes_create" in events
 
 
 def kvm_usable():
