@@ -112,7 +112,8 @@ else
         log "bisect: building $name"
         if ! ninja -C "$CQ/build" qemu-system-x86_64 > "$LOGS/bisect-$n.log" 2>&1; then
             fail "bisect: $name does not build"
-            grep -E 'error|Error' "$LOGS/bisect-$n.log" | head -n 15 | sed 's/^/      | /'
+            grep -E ': (fatal )?error: |^FAILED: ' "$LOGS/bisect-$n.log" | head -n 15 |
+                sed 's/^/      | /'
             build_ok=
             [ "$n" -lt "$n_patches" ] &&
                 fail "bisect: patches $((n + 1))..$n_patches not built (stopped at patch $n)"
