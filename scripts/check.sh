@@ -6,7 +6,9 @@
 #              and passes check-unit (BISECT_TESTS=none: build only)
 #   c. style   scripts/checkpatch.pl on every patch (allowlist: a reason each)
 #   d. tests   smoke run, check-unit (the series' own tests included), and the
-#              x86_64 qtests but the base failures listed with their cause
+#              x86_64 qtests but the base failures listed with their cause;
+#              mutants: the series' tests must fail on code broken on purpose;
+#              tsan: the series' test under ThreadSanitizer
 #   e. the last line: "N passed, N failed"; exit status 1 on any failure
 #
 # A step that cannot run because an earlier one failed counts as failed.
@@ -25,7 +27,7 @@ BISECT_TESTS=${BISECT_TESTS:-unit}
 export EXTRA_CONFIGURE_FLAGS=${EXTRA_CONFIGURE_FLAGS---disable-debug-info}
 JOBS=${JOBS:-$(nproc)}
 # The steps to run; apply always runs.  Steps left out are reported as SKIP.
-CHECK_STEPS=${CHECK_STEPS:-bisect style tests tsan}
+CHECK_STEPS=${CHECK_STEPS:-bisect style tests mutants tsan}
 want() { case " $CHECK_STEPS " in *" $1 "*) return 0 ;; esac; return 1; }
 
 passed=0
@@ -208,6 +210,7 @@ PY
 )
 }
 
+tip_built=
 step_start "tests: build, smoke run, check-unit, qtest-x86_64"
 if ! want tests; then
     skip "tests: not selected (CHECK_STEPS)"
@@ -223,6 +226,7 @@ elif ! make -C "$CQ/build" -j"$JOBS" check-build > "$LOGS/check-build.log" 2>&1;
     tail_log "$LOGS/check-build.log"
 else
     pass "tests: build of qemu-system-x86_64, tools and test programs at the tip"
+    tip_built=1
     "$TOP/scripts/firmware.sh" "$CQ" > "$LOGS/firmware.log" 2>&1
     if "$TOP/scripts/smoke.py" "$CQ/build/qemu-system-x86_64" > "$LOGS/smoke.log" 2>&1; then
         pass "tests: smoke run ($(grep -o -- '-accel [a-z]*' "$LOGS/smoke.log" | head -n1), QMP)"
@@ -256,7 +260,25 @@ else
 fi
 step_end tests
 
-# ------------------------------------------------------ d2. ThreadSanitizer
+# -------------------------------------------------------------- d2. mutants
+step_start "mutants: the series' tests fail when the code breaks a rule"
+if ! want mutants; then
+    skip "mutants: not selected (CHECK_STEPS)"
+elif [ -z "$tip_built" ]; then
+    fail "mutants: not run (the tests step built nothing at the tip)"
+elif [ ! -x "$CQ/build/tests/unit/test-ram-block-attributes" ]; then
+    fail "mutants: not run (the series has no test-ram-block-attributes)"
+else
+    while IFS= read -r line; do
+        case $line in
+        PASS*) pass "${line#PASS  }" ;;
+        FAIL*) fail "${line#FAIL  }" ;;
+        esac
+    done < <("$TOP/scripts/mutants.sh" "$CQ" 2> "$LOGS/mutants.log" | tee -a "$LOGS/mutants.log")
+fi
+step_end mutants
+
+# ------------------------------------------------------ d3. ThreadSanitizer
 step_start "tsan: the series' unit test under ThreadSanitizer (clang)"
 if [ "${CHECK_TSAN:-1}" != 1 ] || ! want tsan; then
     skip "tsan: not selected (CHECK_TSAN=${CHECK_TSAN:-1}, CHECK_STEPS)"
