@@ -1,13 +1,14 @@
 #!/bin/bash
-# check-tsan.sh [TREE]: build test-ram-block-attributes with clang's
-# ThreadSanitizer (configure --enable-tsan) in $CHECK_DIR/tsan-build and
-# run it; fails on any test failure or race report.  TREE defaults to the
-# check tree (the series from patches/), made if missing.
+# check-tsan.sh [TREE]: build the series' unit tests (test-ram-block-attributes,
+# test-kvm-convert) with clang's ThreadSanitizer (configure --enable-tsan) in
+# $CHECK_DIR/tsan-build and run them; fails on any test failure or race
+# report.  TREE defaults to the check tree (the series from patches/), made
+# if missing.
 . "$(dirname "$0")/common.sh"
 
 tree=${1:-$CHECK_DIR/qemu}
 bdir=$CHECK_DIR/tsan-build
-test=tests/unit/test-ram-block-attributes
+tests=(tests/unit/test-ram-block-attributes tests/unit/test-kvm-convert)
 
 if [ ! -d "$tree/.git" ]; then
     "$TOP/scripts/fetch-base.sh"
@@ -27,23 +28,31 @@ if [ ! -f "$bdir/build.ninja" ] || [ "$(cat "$bdir/.configure-flags" 2>/dev/null
         { tail -n 30 "$bdir/configure.out"; die "configure failed"; }
     echo "$want" > "$bdir/.configure-flags"
 fi
-log "building $test with ThreadSanitizer"
-ninja -C "$bdir" "$test" > "$bdir/ninja.out" 2>&1 ||
+log "building ${tests[*]} with ThreadSanitizer"
+ninja -C "$bdir" "${tests[@]}" > "$bdir/ninja.out" 2>&1 ||
     { tail -n 30 "$bdir/ninja.out"; die "build failed"; }
 
 # The subprocess tests fork (glib's trap); the randomized test is shortened,
-# the concurrency test runs in full.
-log "running $test under ThreadSanitizer"
-out=$bdir/tsan.log
-rc=0
-TSAN_OPTIONS="halt_on_error=1 die_after_fork=0" RBA_OPS=${RBA_OPS:-10000} \
-    "$bdir/$test" --tap > "$out" 2>&1 || rc=$?
-ok=$(grep -c '^ok ' "$out" || true)
-notok=$(grep -c '^not ok ' "$out" || true)
-races=$(grep -c 'WARNING: ThreadSanitizer' "$out" || true)
-grep -E '^# [0-9]+ threads x' "$out" || true
-echo "tsan: $ok tests passed, $notok failed, $races race report(s), exit $rc (log: $out)"
+# the concurrency tests run in full.
+rc=0 ok=0 notok=0 races=0
+for test in "${tests[@]}"; do
+    log "running $test under ThreadSanitizer"
+    out=$bdir/$(basename "$test").tsan.log
+    r=0
+    TSAN_OPTIONS="halt_on_error=1 die_after_fork=0" RBA_OPS=${RBA_OPS:-10000} \
+        "$bdir/$test" --tap > "$out" 2>&1 || r=$?
+    [ "$r" -eq 0 ] || rc=$r
+    ok=$((ok + $(grep -c '^ok ' "$out" || true)))
+    notok=$((notok + $(grep -c '^not ok ' "$out" || true)))
+    n=$(grep -c 'WARNING: ThreadSanitizer' "$out" || true)
+    races=$((races + n))
+    grep -E '^# [0-9]+ threads x' "$out" || true
+    if [ "$r" -ne 0 ] || [ "$n" -ne 0 ]; then
+        grep -A 20 'WARNING: ThreadSanitizer' "$out" | head -n 40
+        tail -n 5 "$out"
+    fi
+done
+echo "tsan: $ok tests passed, $notok failed, $races race report(s), exit $rc (logs: $bdir/*.tsan.log)"
 if [ "$rc" -ne 0 ] || [ "$notok" -ne 0 ] || [ "$races" -ne 0 ] || [ "$ok" -eq 0 ]; then
-    grep -A 20 'WARNING: ThreadSanitizer' "$out" | head -n 40
     exit 1
 fi

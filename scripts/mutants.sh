@@ -1,44 +1,63 @@
 #!/bin/bash
 # mutants.sh TREE: prove that the series' unit tests can fail.  Each mutant
-# breaks system/ram-block-attributes.c of TREE in one way the design forbids
-# (no undo, no lock, one notification per page, listeners notified before
-# the state changes, no restore of the accelerator's attribute); the unit
-# test is rebuilt and must fail in the tests named.  The source is restored
-# afterwards, whatever happens.  Prints one PASS/FAIL line per mutant.
+# breaks system/ram-block-attributes.c or accel/kvm/kvm-convert.c of TREE in
+# one way the design forbids; the unit test concerned is rebuilt and must
+# fail in the tests named.  The sources are restored afterwards, whatever
+# happens.  Prints one PASS/FAIL line per mutant.  MUTANTS="a b" runs only
+# the mutants whose names contain one of the words.
 . "$(dirname "$0")/common.sh"
 
 tree=${1:-$CHECK_DIR/qemu}
-src=$tree/system/ram-block-attributes.c
-test=tests/unit/test-ram-block-attributes
 bdir=$tree/build
-backup=$(mktemp)
-cp "$src" "$backup"
+OBJ=system/ram-block-attributes.c
+KVM=accel/kvm/kvm-convert.c
+T_OBJ=tests/unit/test-ram-block-attributes
+T_KVM=tests/unit/test-kvm-convert
+
+backup=$(mktemp -d)
+cp "$tree/$OBJ" "$backup/obj.c"
+cp "$tree/$KVM" "$backup/kvm.c"
 restore() {
-    cp "$backup" "$src"
-    ninja -C "$bdir" "$test" >/dev/null 2>&1 || true
-    rm -f "$backup"
+    cp "$backup/obj.c" "$tree/$OBJ"
+    cp "$backup/kvm.c" "$tree/$KVM"
+    ninja -C "$bdir" "$T_OBJ" "$T_KVM" >/dev/null 2>&1 || true
+    rm -rf "$backup"
 }
 trap restore EXIT
 
-# mutate NAME: edit $src; the Python snippet on stdin gets the text as s.
+# mutate FILE: restore both sources, then edit FILE; the Python snippet on
+# stdin gets its text as s.
 mutate() {
-    cp "$backup" "$src"
-    "$PYTHON" - "$src" <<PY
+    cp "$backup/obj.c" "$tree/$OBJ"
+    cp "$backup/kvm.c" "$tree/$KVM"
+    "$PYTHON" - "$tree/$1" <<PY
 import sys
 p = sys.argv[1]
 s = open(p).read()
 orig = s
+def sub(old, new):
+    global s
+    if old not in s:
+        sys.exit("mutation did not apply, the code changed: " + old[:60])
+    s = s.replace(old, new)
 $(cat)
-if s == orig:
-    sys.exit("mutation did not apply: the code changed?")
 open(p, "w").write(s)
 PY
 }
 
-# run_mutant NAME TRIES TESTPATH...: rebuild, run, expect a failure.
+selected() {
+    local w
+    [ -z "${MUTANTS:-}" ] && return 0
+    for w in $MUTANTS; do
+        case "$1" in *"$w"*) return 0 ;; esac
+    done
+    return 1
+}
+
+# run_mutant NAME TEST TRIES TESTPATH...: rebuild, run, expect a failure.
 run_mutant() {
-    local name=$1 tries=$2 out try caught=
-    shift 2
+    local name=$1 test=$2 tries=$3 out try caught= path
+    shift 3
     if ! ninja -C "$bdir" "$test" >/dev/null 2>&1; then
         echo "FAIL  mutant '$name': the mutated source does not build"
         return
@@ -46,7 +65,7 @@ run_mutant() {
     for ((try = 1; try <= tries; try++)); do
         for path in "$@"; do
             out=$(timeout 300 "$bdir/$test" -p "$path" 2>&1) && continue
-            caught="$path: $(grep -m1 -E 'ERROR|Bail out' <<<"$out" | cut -c1-160)"
+            caught="$path: $(grep -m1 -E 'ERROR|Bail out|deadlock' <<<"$out" | cut -c1-150)"
             break 2
         done
     done
@@ -57,64 +76,118 @@ run_mutant() {
     fi
 }
 
-mutate <<'PY'
-old = """    ram_block_attributes_set_runs(attr, runs, false);
-    ram_block_attributes_notify_discard(rdl, runs, failed_run);"""
-s = s.replace(old, "    (void)failed_run;")
-s = s.replace("""        ram_block_attributes_notify_discard(undo, runs, runs->len);""",
-              "        (void)undo;")
-PY
-run_mutant "no undo of a rejected populate" 1 \
-    /ram-block-attributes/rollback/exhaustive /ram-block-attributes/rollback/entry-limit
+# mutant NAME FILE TEST TRIES TESTPATH... <<PY: one mutant.
+mutant() {
+    local name=$1 file=$2
+    shift 2
+    if ! selected "$name"; then
+        cat > /dev/null
+        return
+    fi
+    if ! mutate "$file"; then
+        echo "FAIL  mutant '$name': it does not apply any more"
+        return
+    fi
+    run_mutant "$name" "$@"
+}
 
-mutate <<'PY'
+# The object (RamBlockAttributes)
+
+mutant "no undo of a rejected populate" $OBJ $T_OBJ 1 \
+    /ram-block-attributes/rollback/exhaustive \
+    /ram-block-attributes/rollback/entry-limit <<'PY'
+sub("""        rba_store_locked(attr, rec, true);
+        rba_walk_change(rec, n.rdl,""", """        rba_walk_change(rec, n.rdl,""")
+sub("""        rba_discard_change(attr, rec, n.rdl);
+    }
+    return ret;""", """    }
+    return ret;""")
+PY
+
+mutant "no lock" $OBJ $T_OBJ 3 /ram-block-attributes/concurrency <<'PY'
+sub("    qemu_mutex_lock(&attr->lock);\n", "")
+sub("    qemu_mutex_unlock(&attr->lock);\n", "")
 s = s.replace("QEMU_LOCK_GUARD(&attr->lock);", "(void)0;")
 PY
-run_mutant "no lock" 3 /ram-block-attributes/concurrency
 
-mutate <<'PY'
-old = """    range_init_nofail(&run, section->offset_within_region,
-                      int128_get64(section->size));
-    g_array_append_val(runs, run);"""
-new = """    for (uint64_t o = 0; o < int128_get64(section->size);
-         o += ram_block_attributes_block_size()) {
-        range_init_nofail(&run, section->offset_within_region + o,
-                          ram_block_attributes_block_size());
-        g_array_append_val(runs, run);
-    }"""
-s = s.replace(old, new)
+mutant "one notification per page" $OBJ $T_OBJ 1 \
+    /ram-block-attributes/coalescing <<'PY'
+sub("""        end = rba_next(map, start + 1 - base, last - base, !value) + base;""",
+    """        end = start + 1;""")
 PY
-run_mutant "one notification per page" 1 /ram-block-attributes/coalescing
 
-mutate <<'PY'
-old = """    ram_block_attributes_set_runs(attr, runs, !to_discard);
-
-    if (to_discard) {"""
-new = """    if (to_discard) {"""
-s = s.replace(old, new)
-s = s.replace("""    if (!ret) {
-        return 0;
+mutant "listeners notified before the state changes" $OBJ $T_OBJ 1 \
+    /ram-block-attributes/ordering <<'PY'
+sub("""    rec->changed = rba_store_locked(attr, rec, false);
+""", """    rec->changed = rba_store_locked(attr, rec, false);
+    rba_store_locked(attr, rec, true);
+""")
+sub("""        ret = rba_notify_locked(attr, rec);
+        rba_notifying = NULL;
     }
-
-    /*
-     * @rdl rejected""", """    if (!ret) {
-        ram_block_attributes_set_runs(attr, runs, true);
-        return 0;
+""", """        ret = rba_notify_locked(attr, rec);
+        rba_notifying = NULL;
     }
-
-    /*
-     * @rdl rejected""")
-s = s.replace("""            ram_block_attributes_notify_discard(rdl, runs, runs->len);
-        }
-        return 0;""", """            ram_block_attributes_notify_discard(rdl, runs, runs->len);
-        }
-        ram_block_attributes_set_runs(attr, runs, false);
-        return 0;""")
+    if (!ret) {
+        rba_store_locked(attr, rec, false);
+    }
+""")
 PY
-run_mutant "listeners notified before the state changes" 1 /ram-block-attributes/ordering
 
-mutate <<'PY'
-old = "    ret = restore->set_attributes(start, size, !restore->to_private);"
-s = s.replace(old, "    ret = 0;")
+mutant "a refused registration stays registered" $OBJ $T_OBJ 1 \
+    /ram-block-attributes/register-failure <<'PY'
+sub("""        memory_region_section_free_copy(rdl->section);
+        rdl->section = NULL;
+        return ret;
+    }
+    QLIST_INSERT_HEAD(&attr->listeners, rdl, next);""", """        QLIST_INSERT_HEAD(&attr->listeners, rdl, next);
+        return ret;
+    }
+    QLIST_INSERT_HEAD(&attr->listeners, rdl, next);""")
 PY
-run_mutant "no restore of the accelerator's attribute" 1 /ram-block-attributes/convert/restore
+
+mutant "freed while RCU readers may use it" $OBJ $T_OBJ 1 \
+    /ram-block-attributes/rcu-lifetime <<'PY'
+sub("    call_rcu1(&attr->rcu, rba_free_rcu);", "    rba_free_rcu(&attr->rcu);")
+PY
+
+# KVM's conversion path
+
+mutant "no restore of the KVM attribute" $KVM $T_KVM 1 \
+    /kvm-convert/restore <<'PY'
+sub("""        if (parts->part[i].attributes_set || slots_updated) {""",
+    """        if (0 && (parts->part[i].attributes_set || slots_updated)) {""")
+PY
+
+mutant "no undo of the parts already converted" $KVM $T_KVM 1 \
+    /kvm-convert/all-or-nothing <<'PY'
+sub("""            ram_block_attributes_state_change_undo(&parts->part[i].change);""",
+    """            ram_block_attributes_record_release(&parts->part[i].change);""")
+PY
+
+mutant "slot (re)creation makes memory private" $KVM $T_KVM 1 \
+    /kvm-convert/slot-recreation <<'PY'
+sub("""    QEMU_LOCK_GUARD(&kvm_convert_intent_lock);
+    kvm_convert_intent.slot_updates++;""", """    QEMU_LOCK_GUARD(&kvm_convert_intent_lock);
+    return kvm_set_attributes(start, size, true);
+    kvm_convert_intent.slot_updates++;""")
+PY
+
+mutant "slot (re)creation ignores the conversion in progress" $KVM $T_KVM 1 \
+    /kvm-convert/slot-recreation-window <<'PY'
+sub("    if (lo >= hi) {", "    if (true) {")
+PY
+
+# The lock order of the integration issue: a converting thread holds what
+# the commit path needs across its KVM ioctl.
+mutant "the commit path waits for a converting thread" $KVM $T_KVM 1 \
+    /kvm-convert/lock-order <<'PY'
+sub("""    QEMU_LOCK_GUARD(&kvm_convert_intent_lock);
+    kvm_convert_intent.start = start;""", """    qemu_mutex_lock(&kvm_convert_intent_lock);
+    kvm_convert_intent.start = start;""")
+sub("""    QEMU_LOCK_GUARD(&kvm_convert_intent_lock);
+    kvm_convert_intent.size = 0;
+    return kvm_convert_intent.slot_updates != updates;""", """    kvm_convert_intent.size = 0;
+    qemu_mutex_unlock(&kvm_convert_intent_lock);
+    return kvm_convert_intent.slot_updates != updates;""")
+PY
