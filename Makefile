@@ -4,7 +4,8 @@
 #   make check      check the series from patches/ on fresh trees
 #   make tree       (re)create the work tree build/qemu from patches/
 #   make export     write the commits of build/qemu back to patches/
-#   make check-tsan the concurrency unit test under ThreadSanitizer (clang)
+#   make check-tsan the series' unit tests under ThreadSanitizer (clang)
+#   make bench      the benchmark, counted by callgrind, as one table
 #   make deps       install build dependencies (apt, root or sudo)
 #
 # Variables: BUILD (work area, default ./build), SHARED (package cache,
@@ -17,7 +18,7 @@ export BUILD SHARED QEMU_DSC
 
 S := $(CURDIR)/scripts
 
-.PHONY: all deps fetch tree build export check check-tsan base-failures clean distclean
+.PHONY: all deps fetch tree build export check check-tsan check-e2e bench base-failures clean distclean
 
 all: build
 
@@ -42,6 +43,16 @@ check: deps
 
 check-tsan: deps
 	@$(S)/check-tsan.sh
+
+# Counts and callgrind instruction counts of RamBlockAttributes (work tree).
+bench: build
+	@$(S)/bench.sh
+
+# End-to-end rig: an L1 Linux under TCG with a real VFIO replays the traces
+# (e2e/traces/*.trace, plus E2E_TRACES="file|dir|@list ...") against the
+# kernel's type1 and iommufd (scripts/e2e.sh, e2e/README.md).
+check-e2e:
+	@$(S)/e2e.sh $(E2E_TRACES)
 
 # Re-derive scripts/qtest-base-failures from the unpatched base (slow).
 base-failures: deps

@@ -8,7 +8,8 @@
 #   d. tests   smoke run, check-unit (the series' own tests included), and the
 #              x86_64 qtests but the base failures listed with their cause;
 #              mutants: the series' tests must fail on code broken on purpose;
-#              tsan: the series' test under ThreadSanitizer
+#              bench: the benchmark runs (quick sizes);
+#              tsan: the series' tests under ThreadSanitizer
 #   e. the last line: "N passed, N failed"; exit status 1 on any failure
 #
 # A step that cannot run because an earlier one failed counts as failed.
@@ -27,7 +28,7 @@ BISECT_TESTS=${BISECT_TESTS:-unit}
 export EXTRA_CONFIGURE_FLAGS=${EXTRA_CONFIGURE_FLAGS---disable-debug-info}
 JOBS=${JOBS:-$(nproc)}
 # The steps to run; apply always runs.  Steps left out are reported as SKIP.
-CHECK_STEPS=${CHECK_STEPS:-bisect style tests mutants tsan}
+CHECK_STEPS=${CHECK_STEPS:-bisect style tests mutants bench tsan}
 want() { case " $CHECK_STEPS " in *" $1 "*) return 0 ;; esac; return 1; }
 
 passed=0
@@ -278,8 +279,22 @@ else
 fi
 step_end mutants
 
-# ------------------------------------------------------ d3. ThreadSanitizer
-step_start "tsan: the series' unit test under ThreadSanitizer (clang)"
+# ---------------------------------------------------------------- d3. bench
+step_start "bench: the benchmark runs (quick sizes; make bench counts)"
+if ! want bench; then
+    skip "bench: not selected (CHECK_STEPS)"
+elif [ -z "$tip_built" ]; then
+    fail "bench: not run (the tests step built nothing at the tip)"
+elif "$TOP/scripts/bench.sh" "$CQ" --quick > "$LOGS/bench.log" 2>&1; then
+    pass "$(grep '^bench:' "$LOGS/bench.log")"
+else
+    fail "bench: the benchmark failed"
+    tail_log "$LOGS/bench.log"
+fi
+step_end bench
+
+# ------------------------------------------------------ d4. ThreadSanitizer
+step_start "tsan: the series' unit tests under ThreadSanitizer (clang)"
 if [ "${CHECK_TSAN:-1}" != 1 ] || ! want tsan; then
     skip "tsan: not selected (CHECK_TSAN=${CHECK_TSAN:-1}, CHECK_STEPS)"
 elif [ -z "$apply_ok" ]; then

@@ -96,7 +96,7 @@ mutant() {
 mutant "no undo of a rejected populate" $OBJ $T_OBJ 1 \
     /ram-block-attributes/rollback/exhaustive \
     /ram-block-attributes/rollback/entry-limit <<'PY'
-sub("""        rba_store_locked(attr, rec, true);
+sub("""        rba_store(attr, rec, true, false);
         rba_walk_change(rec, n.rdl,""", """        rba_walk_change(rec, n.rdl,""")
 sub("""        rba_discard_change(attr, rec, n.rdl);
     }
@@ -105,9 +105,37 @@ sub("""        rba_discard_change(attr, rec, n.rdl);
 PY
 
 mutant "no lock" $OBJ $T_OBJ 3 /ram-block-attributes/concurrency <<'PY'
-sub("    qemu_mutex_lock(&attr->lock);\n", "")
-sub("    qemu_mutex_unlock(&attr->lock);\n", "")
+sub("QEMU_LOCK_GUARD(&attr->lock);", "(void)0;")
 s = s.replace("QEMU_LOCK_GUARD(&attr->lock);", "(void)0;")
+s = s.replace("qemu_spin_lock(&attr->state_lock);", "(void)0;")
+s = s.replace("qemu_spin_unlock(&attr->state_lock);", "(void)0;")
+s = s.replace("WITH_QEMU_LOCK_GUARD(&attr->state_lock)", "if (1)")
+PY
+
+mutant "changes without listeners' lock although they listen" $OBJ $T_OBJ 1 \
+    /ram-block-attributes/coalescing <<'PY'
+sub("    if (unlistened && !QLIST_EMPTY(&attr->listeners)) {",
+    "    if (0 && unlistened) {")
+PY
+
+mutant "a listener listed only after its replay" $OBJ $T_OBJ 3 \
+    /ram-block-attributes/concurrency/come-and-go <<'PY'
+sub("""    /* Listed first: from now on, state changes wait for @lock. */
+    WITH_QEMU_LOCK_GUARD(&attr->state_lock) {
+        QLIST_INSERT_HEAD(&attr->listeners, rdl, next);
+    }
+""", "")
+sub("""    if (!ret) {
+        return 0;
+    }""", """    if (!ret) {
+        WITH_QEMU_LOCK_GUARD(&attr->state_lock) {
+            QLIST_INSERT_HEAD(&attr->listeners, rdl, next);
+        }
+        return 0;
+    }
+    WITH_QEMU_LOCK_GUARD(&attr->state_lock) {
+        QLIST_INSERT_HEAD(&attr->listeners, rdl, next);
+    }""")
 PY
 
 mutant "one notification per page" $OBJ $T_OBJ 1 \
@@ -118,32 +146,32 @@ PY
 
 mutant "listeners notified before the state changes" $OBJ $T_OBJ 1 \
     /ram-block-attributes/ordering <<'PY'
-sub("""    rec->changed = rba_store_locked(attr, rec, false);
-""", """    rec->changed = rba_store_locked(attr, rec, false);
-    rba_store_locked(attr, rec, true);
-""")
-sub("""        ret = rba_notify_locked(attr, rec);
-        rba_notifying = NULL;
-    }
-""", """        ret = rba_notify_locked(attr, rec);
-        rba_notifying = NULL;
-    }
-    if (!ret) {
-        rba_store_locked(attr, rec, false);
-    }
-""")
+sub("""        rba_store(attr, &c, false, false);
+        if (c.changed) {
+            ret = rba_notify_locked(attr, &c);
+        }""", """        rba_store(attr, &c, false, false);
+        rba_store(attr, &c, true, false);
+        if (c.changed) {
+            ret = rba_notify_locked(attr, &c);
+        }
+        if (!ret) {
+            bool changed = c.changed;
+
+            rba_store(attr, &c, false, false);
+            c.changed = changed;
+        }""")
 PY
 
 mutant "a refused registration stays registered" $OBJ $T_OBJ 1 \
     /ram-block-attributes/register-failure <<'PY'
-sub("""        memory_region_section_free_copy(rdl->section);
-        rdl->section = NULL;
-        return ret;
+sub("""    WITH_QEMU_LOCK_GUARD(&attr->state_lock) {
+        QLIST_REMOVE(rdl, next);
     }
-    QLIST_INSERT_HEAD(&attr->listeners, rdl, next);""", """        QLIST_INSERT_HEAD(&attr->listeners, rdl, next);
-        return ret;
-    }
-    QLIST_INSERT_HEAD(&attr->listeners, rdl, next);""")
+    trace_ram_block_attributes_register_listener_failed""",
+    """    trace_ram_block_attributes_register_listener_failed""")
+sub("""    memory_region_section_free_copy(rdl->section);
+    rdl->section = NULL;
+    return ret;""", """    return ret;""")
 PY
 
 mutant "freed while RCU readers may use it" $OBJ $T_OBJ 1 \
@@ -161,8 +189,8 @@ PY
 
 mutant "no undo of the parts already converted" $KVM $T_KVM 1 \
     /kvm-convert/all-or-nothing <<'PY'
-sub("""            ram_block_attributes_state_change_undo(&parts->part[i].change);""",
-    """            ram_block_attributes_record_release(&parts->part[i].change);""")
+sub("""        for (j = 0; p->state_changed && p->undo && j < p->undo->len; j++) {""",
+    """        for (j = 0; 0; j++) {""")
 PY
 
 mutant "slot (re)creation makes memory private" $KVM $T_KVM 1 \

@@ -1,0 +1,49 @@
+# shellcheck shell=bash disable=SC2034
+# Settings and helpers of the end-to-end rig (scripts/e2e-*.sh); sourced
+# after common.sh, never run.  Everything it makes lives under $E2E_BUILD.
+
+E2E_SRC=$TOP/e2e
+E2E_BUILD=${E2E_BUILD:-$BUILD/e2e}
+E2E_DL=$E2E_BUILD/dl
+E2E_LOGS=$E2E_BUILD/logs
+E2E_VERSIONS=$E2E_BUILD/versions.txt
+
+# The kernel source package: the newest linux-source-6.x apt knows, at the
+# version apt offers (its candidate), unless named here.
+E2E_LINUX_PKG=${E2E_LINUX_PKG:-}
+
+# The L1 VM: TCG (the host's /dev/kvm cannot run these guests), q35, an
+# emulated intel-iommu with interrupt remapping, the edu device to assign.
+E2E_QEMU=${E2E_QEMU:-/usr/bin/qemu-system-x86_64}
+E2E_MEM=${E2E_MEM:-2048}            # MiB; L1 must keep >= 384 MiB usable
+E2E_BOOT_TIMEOUT=${E2E_BOOT_TIMEOUT:-120}   # s until /init says hello
+E2E_TIMEOUT=${E2E_TIMEOUT:-1800}    # s for the whole guest run
+E2E_MIN_MEM_MIB=${E2E_MIN_MEM_MIB:-384}
+
+# Host packages the rig runs or builds with (ordinary host tools).
+E2E_HOST_PKGS=(qemu-system-x86 busybox-static gcc libc6-dev make flex bison bc
+               libelf-dev libssl-dev xz-utils cpio gzip)
+
+e2e_installed() {
+    dpkg-query -W -f='${Status}\n' "$1" 2>/dev/null | grep -q '^install ok installed'
+}
+
+# Seconds since an arbitrary point, with decimals (durations).
+e2e_now() { date +%s.%N; }
+e2e_since() {
+    awk -v a="$1" -v b="$(e2e_now)" 'BEGIN {
+        d = b - a
+        if (d < 60) printf "%.1f s", d
+        else printf "%d min %02d s", d / 60, d % 60 }'
+}
+
+# Value of KEY in versions.txt ("KEY VALUE" lines).
+e2e_version() {
+    awk -v k="$1" '$1 == k { $1 = ""; sub(/^ /, ""); print; exit }' "$E2E_VERSIONS" 2>/dev/null
+}
+
+# The Debian revision-free upstream part of a package version: 6.12.117.
+e2e_upstream_version() {
+    local v=${1#*:}
+    echo "${v%%-*}"
+}

@@ -1,0 +1,223 @@
+#!/bin/bash
+# e2e.sh [TRACE | DIR | @LIST]...: the end-to-end rig (make check-e2e).
+#
+# An L1 Linux guest under TCG with a real VFIO: the host fetches the current
+# linux-source-6.x, qemu-system-x86 and busybox-static (e2e-fetch.sh),
+# builds the kernel from e2e/kernel.config (e2e-kernel.sh, cached), the
+# static test programs of e2e/ and an initramfs (e2e-initramfs.sh, cached),
+# boots it (e2e-boot.sh) and reads the guest's verdicts on its console:
+#   - QEMU's edu device bound to vfio-pci (group and cdev),
+#   - KVM in L1 offers KVM_X86_SW_PROTECTED_VM, and L1 has the memory a
+#     nested guest needs,
+#   - every trace, e2e/traces/*.trace and those given (files, directories
+#     of *.trace, @FILE listing paths; also $E2E_TRACES), replayed by
+#     e2e/vfio-rules.c against the kernel, one check per trace and backend.
+# One "PASS  ..." or "FAIL  ..." line per check, then "N passed, N failed";
+# exit status 1 on any failure.  A step that cannot run because an earlier
+# one failed counts as failed.  Logs: $E2E_BUILD/logs.
+. "$(dirname "$0")/common.sh"
+. "$TOP/scripts/e2e-common.sh"
+
+passed=0
+failed=0
+pass() { passed=$((passed + 1)); printf 'PASS  %s\n' "$*"; }
+fail() { failed=$((failed + 1)); printf 'FAIL  %s\n' "$*"; }
+blocked=
+# step NAME: false (and a FAIL line) when an earlier step failed.
+runnable() {
+    [ -z "$blocked" ] && return 0
+    fail "$1 (not run: $blocked)"
+    return 1
+}
+show() { sed 's/^/      | /'; }
+mkdir -p "$E2E_LOGS"
+t_all=$(e2e_now)
+
+# The traces: checked in, then those named.
+traces=()
+add_traces() {
+    local a=$1 f
+    if [[ $a == @* ]]; then
+        [ -f "${a#@}" ] || die "trace list ${a#@}: no such file"
+        while read -r f; do
+            case $f in '' | '#'*) continue ;; esac
+            add_traces "$f"
+        done < "${a#@}"
+    elif [ -d "$a" ]; then
+        for f in "$a"/*.trace; do
+            [ -f "$f" ] && traces+=("$(readlink -f "$f")")
+        done
+    elif [ -f "$a" ]; then
+        traces+=("$(readlink -f "$a")")
+    else
+        die "trace $a: no such file or directory"
+    fi
+}
+add_traces "$E2E_SRC/traces"
+# make exports E2E_TRACES and passes it as arguments too: each file once.
+for a in ${E2E_TRACES:-} "$@"; do
+    add_traces "$a"
+done
+mapfile -t traces < <(printf '%s\n' "${traces[@]}" | awk '!seen[$0]++')
+
+# 1. Host tools, the kernel source, the versions.
+t=$(e2e_now)
+if "$TOP/scripts/e2e-fetch.sh" >"$E2E_LOGS/fetch.log" 2>&1; then
+    pass "e2e versions: $(awk '$1 == "linux-source" { print $2, $3 }' "$E2E_VERSIONS")," \
+         "qemu-system-x86 $(e2e_version qemu-system-x86)," \
+         "busybox-static $(e2e_version busybox-static), gcc $(e2e_version gcc | cut -d' ' -f1)" \
+         "($(e2e_since "$t"))"
+else
+    fail "e2e versions: fetching the host tools or the kernel source failed"
+    grep -E '^(error|E:|W:)' "$E2E_LOGS/fetch.log" | tail -n 5 | show
+    blocked="fetch failed"
+fi
+
+# 2. The kernel.
+kdir=
+if runnable "e2e kernel build"; then
+    t=$(e2e_now)
+    if kdir=$("$TOP/scripts/e2e-kernel.sh" 2>"$E2E_LOGS/kernel.log"); then
+        src=$(cat "$kdir/source")
+        if grep -q 'kernel: cached' "$E2E_LOGS/kernel.log"; then
+            pass "e2e kernel build: $src, cached $(basename "$kdir") (built in $(cat "$kdir/build-time") once)"
+        else
+            pass "e2e kernel build: $src, bzImage built in $(cat "$kdir/build-time"), $(e2e_since "$t") with unpacking and configuring ($(basename "$kdir"))"
+        fi
+    else
+        fail "e2e kernel build ($(e2e_since "$t"))"
+        grep -v '^==>' "$E2E_LOGS/kernel.log" | tail -n 20 | show
+        blocked="no kernel"
+    fi
+fi
+
+# 3. The guest's programs, static, against the kernel's uapi headers.
+bin=$E2E_BUILD/bin
+if runnable "e2e test programs"; then
+    mkdir -p "$bin"
+    ok=1
+    for p in vfio-rules kvm-check; do
+        if ! gcc -static -O2 -Wall -Wextra -isystem "$kdir/include" \
+                -o "$bin/$p" "$E2E_SRC/$p.c" >"$E2E_LOGS/$p.build.log" 2>&1; then
+            fail "e2e test programs: $p does not build"
+            show < "$E2E_LOGS/$p.build.log"
+            ok=0
+        elif [ -s "$E2E_LOGS/$p.build.log" ]; then
+            fail "e2e test programs: $p builds with warnings"
+            show < "$E2E_LOGS/$p.build.log"
+            ok=0
+        fi
+    done
+    if [ $ok = 1 ]; then
+        pass "e2e test programs: vfio-rules, kvm-check (gcc -static)"
+    else
+        blocked="test programs do not build"
+    fi
+fi
+
+# 4. The initramfs: the programs, the traces, the list of checks.
+stage=$E2E_BUILD/stage
+initrd=$E2E_BUILD/initramfs.cpio.gz
+checks=()
+rm -rf "$stage"
+mkdir -p "$stage/e2e/bin" "$stage/e2e/traces"
+{
+    echo "# NAME<tab>COMMAND, run by /init in order (scripts/e2e.sh)"
+    printf '%s\t%s\n' "vfio-pci bind (edu 1234:11e8)" "vfio-bind 1234:11e8"
+    printf '%s\t%s\n' "KVM in L1 (SW_PROTECTED_VM, >= $E2E_MIN_MEM_MIB MiB free)" "kvm-check $E2E_MIN_MEM_MIB"
+} > "$stage/e2e/checks"
+declare -A seen=()
+bad_traces=()
+for tr in "${traces[@]}"; do
+    name=$(basename "$tr" | tr -c 'A-Za-z0-9._+\n-' _)
+    [ -z "${seen[$name]:-}" ] || name="${#seen[@]}-$name"
+    seen[$name]=1
+    cp "$tr" "$stage/e2e/traces/$name"
+    backends=$(awk '$1 == "backend" { print $2 }' "$tr" | sort -u)
+    [ -n "$backends" ] || bad_traces+=("$tr")
+    for b in type1 iommufd; do
+        grep -qx "$b" <<<"$backends" || continue
+        printf '%s\t%s\n' "trace $name $b" "vfio-rules -b $b /e2e/traces/$name" >> "$stage/e2e/checks"
+    done
+done
+for tr in "${bad_traces[@]}"; do
+    fail "e2e trace $tr: no 'backend type1|iommufd LIMIT' line, nothing to replay"
+done
+while IFS='	' read -r name _; do
+    case $name in '' | '#'*) continue ;; esac
+    checks+=("$name")
+done < "$stage/e2e/checks"
+if runnable "e2e initramfs"; then
+    cp "$bin/vfio-rules" "$bin/kvm-check" "$stage/e2e/bin/"
+    install -m 0755 "$E2E_SRC/vfio-bind.sh" "$stage/e2e/bin/vfio-bind"
+    if what=$("$TOP/scripts/e2e-initramfs.sh" -o "$initrd" -d "$stage" 2>"$E2E_LOGS/initramfs.log"); then
+        pass "e2e initramfs: ${what#"$E2E_BUILD/"}, ${#traces[@]} trace(s)"
+    else
+        fail "e2e initramfs"
+        show < "$E2E_LOGS/initramfs.log"
+        blocked="no initramfs"
+    fi
+fi
+
+# 5. The boot, and the guest's verdicts.
+console=$E2E_LOGS/console.log
+booted=0
+con=
+if runnable "e2e boot to /init"; then
+    "$TOP/scripts/e2e-boot.sh" "$kdir/bzImage" "$initrd" "$console" 2>"$E2E_LOGS/boot.log" || true
+    if [ -f "$console.status" ]; then
+        # shellcheck disable=SC1090,SC1091
+        . "$console.status"
+    else
+        status=error init_s='' message="e2e-boot.sh failed: $(tail -n 2 "$E2E_LOGS/boot.log" | tr '\n' ' ')"
+    fi
+    if [ -n "$init_s" ]; then
+        con=$(tr -d '\r' < "$console")
+        pass "e2e boot to /init: $init_s s ($(awk '/^E2E-INIT:/ { print; exit }' <<<"$con" |
+              sed -e 's/^E2E-INIT: \/init started at \([0-9.]*\) s, Linux /guest uptime \1 s, Linux /'); TCG, -m $E2E_MEM)"
+        booted=1
+    else
+        fail "e2e boot to /init: $message"
+        grep -v '^==>' "$E2E_LOGS/boot.log" | tail -n 15 | show
+        blocked="the boot did not reach /init"
+    fi
+fi
+for name in "${checks[@]}"; do
+    runnable "e2e L1 $name" || continue
+    # (awk reads all its input: an early exit would be a SIGPIPE upstream)
+    line=$(awk -v p="E2E-CHECK: PASS $name (" -v f="E2E-CHECK: FAIL $name (" '
+        !found && (index($0, p) == 1 || index($0, f) == 1) { print; found = 1 }' <<<"$con")
+    out=$(awk -v b="E2E-BEGIN: $name" '
+        $0 == b && !done { on = 1; next }
+        on && /^E2E-(CHECK|BEGIN|RESULT):/ { on = 0; done = 1 }
+        on { print }' <<<"$con")
+    case $line in
+    "E2E-CHECK: PASS $name ("*)
+        # The check's own lines, short: "prog: [TRACE BACKEND: as expected: ]..."
+        summary=$(grep -E '^(vfio-rules: .*: as expected: |vfio-bind: |kvm-check: )' <<<"$out" |
+                  sed -e 's/^[a-z-]*: //' -e 's/^.*: as expected: //' |
+                  awk '{ printf "%s%s", (NR > 1 ? "; " : ""), $0 }')
+        pass "e2e L1 $name: ${summary:+$summary }${line##*"$name "}"
+        ;;
+    "E2E-CHECK: FAIL $name ("*)
+        fail "e2e L1 $name: ${line##*"$name "}"
+        tail -n 25 <<<"$out" | show
+        ;;
+    *)
+        fail "e2e L1 $name: no verdict from the guest (${message:-})"
+        [ -z "$out" ] || tail -n 15 <<<"$out" | show
+        ;;
+    esac
+done
+if runnable "e2e guest end"; then
+    if [ "$status" = ok ]; then
+        pass "e2e guest end: result line \"$(awk '/^E2E-RESULT:/ && !n++ { sub(/^E2E-RESULT: /, ""); print }' <<<"$con")\", $message"
+    else
+        fail "e2e guest end: $message"
+        [ "$booted" = 0 ] || grep -v '^[[:space:]]*$' <<<"$con" | tail -n 15 | show
+    fi
+fi
+
+log "e2e: $(e2e_since "$t_all") in all; logs in $E2E_LOGS (console: $console)"
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
