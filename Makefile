@@ -18,7 +18,7 @@ export BUILD SHARED QEMU_DSC
 
 S := $(CURDIR)/scripts
 
-.PHONY: all deps fetch tree build export check check-tsan check-e2e bench base-failures clean distclean
+.PHONY: all deps fetch tree build export check check-tsan check-e2e check-e2e-demo bench base-failures clean distclean
 
 all: build
 
@@ -53,6 +53,10 @@ bench: build
 # kernel's type1 and iommufd (scripts/e2e.sh, e2e/README.md).
 check-e2e:
 	@$(S)/e2e.sh $(E2E_TRACES)
+
+# The nested test must fail on a broken series and on the base (stale DMA).
+check-e2e-demo:
+	@$(S)/e2e-demo.sh
 
 # Re-derive scripts/qtest-base-failures from the unpatched base (slow).
 base-failures: deps

@@ -2,13 +2,16 @@
 # make check: check the series exactly as patches/ holds it, on fresh trees.
 #
 #   a. apply   git am onto the Debian base and onto the bare orig tarball
-#   b. bisect  every commit of the series builds (incremental ninja, ccache)
-#              and passes check-unit (BISECT_TESTS=none: build only)
+#   b. bisect  every commit of the series builds (incremental ninja, ccache);
+#              one that changes tests/ also passes check-unit (BISECT_TESTS=
+#              touched, the default; "unit": every commit, "none": none)
 #   c. style   scripts/checkpatch.pl on every patch (allowlist: a reason each)
 #   d. tests   smoke run, check-unit (the series' own tests included), and the
 #              x86_64 qtests but the base failures listed with their cause;
 #              mutants: the series' tests must fail on code broken on purpose;
 #              bench: the benchmark runs (quick sizes);
+#              guide: the user guide renders, its table is computed, its
+#              command lines parse and its messages are QEMU's;
 #              tsan: the series' tests under ThreadSanitizer
 #   e. the last line: "N passed, N failed"; exit status 1 on any failure
 #
@@ -22,13 +25,14 @@ CU=$CHECK_DIR/upstream      # orig tarball + series; apply only
 LOGS=$CHECK_DIR/logs
 ALLOW=$TOP/scripts/checkpatch-allowlist
 KNOWN=$TOP/scripts/qtest-base-failures
-# "unit": check-unit at every commit too (the default); "none": build only
-BISECT_TESTS=${BISECT_TESTS:-unit}
+# Which commits also run check-unit: "touched" (those that change tests/,
+# but the last: the tests step runs it there), "unit" (every one), "none"
+BISECT_TESTS=${BISECT_TESTS:-touched}
 # The check trees are built without debug info: a fifth faster to compile.
 export EXTRA_CONFIGURE_FLAGS=${EXTRA_CONFIGURE_FLAGS---disable-debug-info}
 JOBS=${JOBS:-$(nproc)}
 # The steps to run; apply always runs.  Steps left out are reported as SKIP.
-CHECK_STEPS=${CHECK_STEPS:-bisect style tests mutants bench tsan}
+CHECK_STEPS=${CHECK_STEPS:-bisect style tests mutants bench guide tsan}
 want() { case " $CHECK_STEPS " in *" $1 "*) return 0 ;; esac; return 1; }
 
 passed=0
@@ -94,7 +98,10 @@ unit_run() {  # unit_run LOGBASE: meson's unit suite in $CQ/build
 }
 
 with_unit=
-[ "$BISECT_TESTS" = unit ] && with_unit=" and passes check-unit"
+case $BISECT_TESTS in
+unit) with_unit=" and passes check-unit" ;;
+touched) with_unit=" (check-unit where tests/ changes)" ;;
+esac
 step_start "bisect: every commit builds$with_unit"
 build_ok=
 if ! want bisect; then
@@ -122,7 +129,18 @@ else
                 fail "bisect: patches $((n + 1))..$n_patches not built (stopped at patch $n)"
             break
         fi
-        if [ "$BISECT_TESTS" = unit ]; then
+        unit=
+        case $BISECT_TESTS in
+        unit) unit=1 ;;
+        touched)
+            if [ "$n" -lt "$n_patches" ] &&
+               ! git -C "$CQ" diff --quiet "$c^" "$c" -- tests/; then
+                unit=1
+            fi ;;
+        esac
+        ran=
+        if [ -n "$unit" ]; then
+            ran=" and passes check-unit"
             if ! make -C "$CQ/build" -j"$JOBS" check-unit >> "$LOGS/bisect-$n.log" 2>&1; then
                 fail "bisect: $name fails the unit tests"
                 grep -E '^ *[0-9]+/[0-9]+ .*(FAIL|ERROR|TIMEOUT)' "$LOGS/bisect-$n.log" | sed 's/^/      | /'
@@ -132,7 +150,7 @@ else
                 break
             fi
         fi
-        pass "bisect: $name builds$with_unit"
+        pass "bisect: $name builds$ran"
     done
     git -C "$CQ" checkout -q main
     [ ${#commits[@]} -gt 0 ] || log "bisect: the series is empty; nothing to bisect"
@@ -293,7 +311,25 @@ else
 fi
 step_end bench
 
-# ------------------------------------------------------ d4. ThreadSanitizer
+# ---------------------------------------------------------------- d4. guide
+step_start "guide: the SNP device assignment guide against the built QEMU"
+if ! want guide; then
+    skip "guide: not selected (CHECK_STEPS)"
+elif [ -z "$tip_built" ]; then
+    fail "guide: not run (the tests step built nothing at the tip)"
+else
+    while IFS= read -r line; do
+        case $line in
+        PASS*) pass "guide: ${line#PASS  }" ;;
+        FAIL*) fail "guide: ${line#FAIL  }" ;;
+        esac
+    done < <(/usr/bin/python3 "$TOP/scripts/check-guide.py" "$CQ" 2>&1 | tee "$LOGS/guide.log")
+    grep -q '^check-guide: ' "$LOGS/guide.log" ||
+        { fail "guide: scripts/check-guide.py did not finish"; tail_log "$LOGS/guide.log"; }
+fi
+step_end guide
+
+# ------------------------------------------------------ d5. ThreadSanitizer
 step_start "tsan: the series' unit tests under ThreadSanitizer (clang)"
 if [ "${CHECK_TSAN:-1}" != 1 ] || ! want tsan; then
     skip "tsan: not selected (CHECK_TSAN=${CHECK_TSAN:-1}, CHECK_STEPS)"

@@ -43,6 +43,8 @@ if [ -d /usr/lib/ccache ]; then
     esac
     export PATH
 fi
+# The trees under build/ (work, check, e2e) share their ccache entries.
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$TOP/build}
 
 log() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }

@@ -5,7 +5,7 @@
 
 PKGS=(gcc make ninja-build pkg-config libglib2.0-dev libpixman-1-dev libfdt-dev
       flex bison python3 python3-venv ccache dpkg-dev git xz-utils
-      seabios ipxe-qemu clang libclang-rt-dev valgrind)
+      seabios ipxe-qemu clang libclang-rt-dev valgrind python3-docutils)
 MESON_MIN=1.5
 
 installed() {

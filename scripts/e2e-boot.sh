@@ -24,7 +24,7 @@ shift 3
 append="console=ttyS0 intel_iommu=on panic=-1 loglevel=4 ${E2E_APPEND:-}"
 [ "${E2E_SHELL:-0}" != 1 ] || append="$append e2e.shell"
 # shellcheck disable=SC2054 # commas of QEMU's -device options
-qemu=("$E2E_QEMU" -accel tcg -machine q35 -cpu max -smp "${E2E_SMP:-1}"
+qemu=("$E2E_QEMU" -accel tcg -machine q35 -cpu max -smp "$E2E_SMP"
       -m "$E2E_MEM"
       -device intel-iommu,intremap=on,caching-mode=on
       -device edu

@@ -5,7 +5,10 @@
 E2E_SRC=$TOP/e2e
 E2E_BUILD=${E2E_BUILD:-$BUILD/e2e}
 E2E_DL=$E2E_BUILD/dl
-E2E_LOGS=$E2E_BUILD/logs
+# A variant of the run (E2E_VARIANT=mutant, base: scripts/e2e-demo.sh) keeps
+# its logs, initramfs and traces apart.
+E2E_SUFFIX=${E2E_VARIANT:+-$E2E_VARIANT}
+E2E_LOGS=$E2E_BUILD/logs$E2E_SUFFIX
 E2E_VERSIONS=$E2E_BUILD/versions.txt
 
 # The kernel source package: the newest linux-source-6.x apt knows, at the
@@ -16,9 +19,29 @@ E2E_LINUX_PKG=${E2E_LINUX_PKG:-}
 # emulated intel-iommu with interrupt remapping, the edu device to assign.
 E2E_QEMU=${E2E_QEMU:-/usr/bin/qemu-system-x86_64}
 E2E_MEM=${E2E_MEM:-2048}            # MiB; L1 must keep >= 384 MiB usable
+E2E_SMP=${E2E_SMP:-2}                # L1 vCPUs: the nested smp test runs two L2 vCPUs
 E2E_BOOT_TIMEOUT=${E2E_BOOT_TIMEOUT:-120}   # s until /init says hello
 E2E_TIMEOUT=${E2E_TIMEOUT:-1800}    # s for the whole guest run
 E2E_MIN_MEM_MIB=${E2E_MIN_MEM_MIB:-384}
+
+# The nested (L2) tests: the firmware L1's QEMU needs (from Debian's
+# qemu-system-data, as the project's KVM-only build has no option ROMs) and
+# the legacy container's dma_entry_limit of the limit test: above what the
+# guest shares at start (96 MiB: 24576 pages, and the BIOS), below that plus
+# the 8192 pages it then asks for.
+E2E_L2_FIRMWARE=${E2E_L2_FIRMWARE:-"bios-256k.bin multiboot_dma.bin linuxboot_dma.bin kvmvapic.bin"}
+E2E_L2_LIMIT=${E2E_L2_LIMIT:-26000}
+# ... and of the hot-plug test: below the 32768 pages shared.
+E2E_L2_HOTPLUG_LIMIT=${E2E_L2_HOTPLUG_LIMIT:-4096}
+# Seconds an L2 guest may run before it is killed as hung.
+E2E_L2_TIMEOUT=${E2E_L2_TIMEOUT:-300}
+# The nested checks to run, in order.
+E2E_NESTED_CHECKS=${E2E_NESTED_CHECKS:-functional-type1 functional-iommufd limit-type1 smp-type1 hotplug-type1}
+
+# The trace recorded from the unit test's model (e2e.sh): its operations,
+# and the largest container kept (calls).
+E2E_MODEL_TRACE_OPS=${E2E_MODEL_TRACE_OPS:-20000}
+E2E_MODEL_TRACE_MAX=${E2E_MODEL_TRACE_MAX:-2000}
 
 # Host packages the rig runs or builds with (ordinary host tools).
 E2E_HOST_PKGS=(qemu-system-x86 busybox-static gcc libc6-dev make flex bison bc

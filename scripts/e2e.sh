@@ -115,9 +115,66 @@ if runnable "e2e test programs"; then
     fi
 fi
 
+# 3b. The nested stage: the L2 test guest (e2e/l2-guest) and the QEMU that
+# runs it in L1 (the base, the series, e2e/qemu/*.patch).  E2E_NESTED=0
+# leaves it out.
+nested=${E2E_NESTED:-1}
+l2qemu=
+if [ "$nested" = 1 ] && runnable "e2e L2 test guest"; then
+    if "$E2E_SRC/l2-guest/build.sh" "$E2E_BUILD/l2" >"$E2E_LOGS/l2-guest.build.log" 2>&1; then
+        pass "e2e L2 test guest: $(stat -c %s "$E2E_BUILD/l2/guest.elf") bytes"
+    else
+        fail "e2e L2 test guest does not build"
+        tail -n 20 "$E2E_LOGS/l2-guest.build.log" | show
+        nested=0
+    fi
+fi
+if [ "$nested" = 1 ] && runnable "e2e QEMU for L1"; then
+    t=$(e2e_now)
+    if l2qemu=$("$TOP/scripts/e2e-qemu.sh" 2>"$E2E_LOGS/qemu.log"); then
+        what="base + series ($(series_files | wc -l) patches)"
+        [ "${E2E_SERIES:-patches}" != none ] || what="base without the series + e2e/base-demo"
+        [ -z "${E2E_MUTANT:-}" ] || what="$what + mutant $E2E_MUTANT"
+        pass "e2e QEMU for L1: $what + $(ls "$E2E_SRC"/qemu/*.patch | wc -l) test patch(es) ($(e2e_since "$t"))"
+    else
+        fail "e2e QEMU for L1 does not build ($(e2e_since "$t"))"
+        tail -n 20 "$E2E_LOGS/qemu.log" | show
+        nested=0
+    fi
+fi
+
+# 3c. A trace recorded from the series' unit test: its model of hw/vfio's
+# listener over the differential run, the rollback at a full container and
+# the failed registrations, every call with the model's verdict (containers
+# of at most $E2E_MODEL_TRACE_MAX calls).  The kernel must agree with each.
+if [ "$nested" = 1 ] && [ "${E2E_MODEL_TRACE:-1}" = 1 ] && runnable "e2e model trace"; then
+    t=$(e2e_now)
+    qtree=$(dirname "$(dirname "$l2qemu")")
+    mt=$E2E_BUILD/traces$E2E_SUFFIX/model.trace
+    mkdir -p "$(dirname "$mt")"
+    printf '# rba-vfio-trace 1\n# Recorded by scripts/e2e.sh from the unit test (see there).\n' > "$mt"
+    if nice -n 5 ninja -C "$qtree/build" tests/unit/test-ram-block-attributes             >"$E2E_LOGS/model-trace.log" 2>&1 &&
+       RBA_VFIO_TRACE=$mt RBA_VFIO_TRACE_MAX=$E2E_MODEL_TRACE_MAX \
+       RBA_OPS=$E2E_MODEL_TRACE_OPS \
+            "$qtree/build/tests/unit/test-ram-block-attributes" \
+            -p /ram-block-attributes/differential \
+            -p /ram-block-attributes/rollback/entry-limit \
+            -p /ram-block-attributes/register-failure \
+            >>"$E2E_LOGS/model-trace.log" 2>&1 && grep -q '^backend' "$mt"; then
+        traces+=("$mt")
+        pass "e2e model trace: $(grep -c '^backend' "$mt") containers," \
+             "$(grep -c '^map' "$mt") map and $(grep -c '^unmap' "$mt") unmap calls" \
+             "($(grep -v '^backend' "$mt" | grep -vc ' 0$\| 0 0x') refused) from" \
+             "the unit test's model, RBA_OPS=$E2E_MODEL_TRACE_OPS ($(e2e_since "$t"))"
+    else
+        fail "e2e model trace: the unit test did not record one ($(e2e_since "$t"))"
+        tail -n 20 "$E2E_LOGS/model-trace.log" | show
+    fi
+fi
+
 # 4. The initramfs: the programs, the traces, the list of checks.
-stage=$E2E_BUILD/stage
-initrd=$E2E_BUILD/initramfs.cpio.gz
+stage=$E2E_BUILD/stage$E2E_SUFFIX
+initrd=$E2E_BUILD/initramfs$E2E_SUFFIX.cpio.gz
 checks=()
 rm -rf "$stage"
 mkdir -p "$stage/e2e/bin" "$stage/e2e/traces"
@@ -140,6 +197,18 @@ for tr in "${traces[@]}"; do
         printf '%s\t%s\n' "trace $name $b" "vfio-rules -b $b /e2e/traces/$name" >> "$stage/e2e/checks"
     done
 done
+if [ "$nested" = 1 ]; then
+    for c in $E2E_NESTED_CHECKS; do
+        case $c in
+        functional-type1) printf '%s\t%s\n' "nested: functional, legacy container" "E2E_L2_TIMEOUT=$E2E_L2_TIMEOUT E2E_L2_DEBUG=${E2E_L2_DEBUG:-0} E2E_L2_TRACE='${E2E_L2_TRACE:-}' l2-run functional type1" ;;
+        functional-iommufd) printf '%s\t%s\n' "nested: functional, iommufd" "E2E_L2_TIMEOUT=$E2E_L2_TIMEOUT E2E_L2_DEBUG=${E2E_L2_DEBUG:-0} E2E_L2_TRACE='${E2E_L2_TRACE:-}' l2-run functional iommufd" ;;
+        limit-type1) printf '%s\t%s\n' "nested: refused at the DMA mapping limit" "E2E_L2_TIMEOUT=$E2E_L2_TIMEOUT E2E_L2_DEBUG=${E2E_L2_DEBUG:-0} E2E_L2_TRACE='${E2E_L2_TRACE:-}' l2-run limit type1 $E2E_L2_LIMIT" ;;
+        smp-type1) printf '%s\t%s\n' "nested: conversions while the memory map changes" "E2E_L2_TIMEOUT=$E2E_L2_TIMEOUT E2E_L2_DEBUG=${E2E_L2_DEBUG:-0} E2E_L2_TRACE='${E2E_L2_TRACE:-}' l2-run smp type1" ;;
+        hotplug-type1) printf '%s\t%s\n' "nested: hot-plug refused at the DMA mapping limit" "l2-run hotplug type1 $E2E_L2_HOTPLUG_LIMIT" ;;
+        *) die "E2E_NESTED_CHECKS: unknown check $c" ;;
+        esac
+    done >> "$stage/e2e/checks"
+fi
 for tr in "${bad_traces[@]}"; do
     fail "e2e trace $tr: no 'backend type1|iommufd LIMIT' line, nothing to replay"
 done
@@ -150,7 +219,23 @@ done < "$stage/e2e/checks"
 if runnable "e2e initramfs"; then
     cp "$bin/vfio-rules" "$bin/kvm-check" "$stage/e2e/bin/"
     install -m 0755 "$E2E_SRC/vfio-bind.sh" "$stage/e2e/bin/vfio-bind"
-    if what=$("$TOP/scripts/e2e-initramfs.sh" -o "$initrd" -d "$stage" 2>"$E2E_LOGS/initramfs.log"); then
+    nested_args=()
+    if [ "$nested" = 1 ]; then
+        install -m 0755 "$E2E_SRC/l2-run.sh" "$stage/e2e/bin/l2-run"
+        install -m 0755 "$E2E_SRC/l2-hotplug.sh" "$stage/e2e/bin/l2-hotplug"
+        mkdir -p "$stage/e2e/l2" "$stage/e2e/share/qemu"
+        cp "$E2E_BUILD/l2/guest.elf" "$stage/e2e/l2/"
+        for f in $E2E_L2_FIRMWARE; do
+            src=
+            for d in /usr/share/qemu /usr/share/seabios; do
+                [ -z "$src" ] && [ -f "$d/$f" ] && src=$d/$f
+            done
+            [ -n "$src" ] || die "$f is missing (qemu-system-data, seabios)"
+            cp -L "$src" "$stage/e2e/share/qemu/"
+        done
+        nested_args=(-x "$l2qemu:/e2e/qemu/qemu-system-x86_64")
+    fi
+    if what=$("$TOP/scripts/e2e-initramfs.sh" -o "$initrd" -d "$stage" "${nested_args[@]}" 2>"$E2E_LOGS/initramfs.log"); then
         pass "e2e initramfs: ${what#"$E2E_BUILD/"}, ${#traces[@]} trace(s)"
     else
         fail "e2e initramfs"
@@ -194,8 +279,8 @@ for name in "${checks[@]}"; do
     case $line in
     "E2E-CHECK: PASS $name ("*)
         # The check's own lines, short: "prog: [TRACE BACKEND: as expected: ]..."
-        summary=$(grep -E '^(vfio-rules: .*: as expected: |vfio-bind: |kvm-check: )' <<<"$out" |
-                  sed -e 's/^[a-z-]*: //' -e 's/^.*: as expected: //' |
+        summary=$({ grep -E '^(vfio-rules: .*: as expected: |vfio-bind: |kvm-check: |l2-run: .* passed|l2-hotplug: refused)' <<<"$out" || true; } |
+                  sed -e 's/^[a-z0-9-]*: //' -e 's/^.*: as expected: //' |
                   awk '{ printf "%s%s", (NR > 1 ? "; " : ""), $0 }')
         pass "e2e L1 $name: ${summary:+$summary }${line##*"$name "}"
         ;;

@@ -112,8 +112,8 @@ s = s.replace("qemu_spin_unlock(&attr->state_lock);", "(void)0;")
 s = s.replace("WITH_QEMU_LOCK_GUARD(&attr->state_lock)", "if (1)")
 PY
 
-mutant "changes without listeners' lock although they listen" $OBJ $T_OBJ 1 \
-    /ram-block-attributes/coalescing <<'PY'
+mutant "changes without listeners' lock although they listen" $OBJ $T_OBJ 3 \
+    /ram-block-attributes/concurrency/late-listener <<'PY'
 sub("    if (unlistened && !QLIST_EMPTY(&attr->listeners)) {",
     "    if (0 && unlistened) {")
 PY
@@ -122,25 +122,25 @@ mutant "a listener listed only after its replay" $OBJ $T_OBJ 3 \
     /ram-block-attributes/concurrency/come-and-go <<'PY'
 sub("""    /* Listed first: from now on, state changes wait for @lock. */
     WITH_QEMU_LOCK_GUARD(&attr->state_lock) {
-        QLIST_INSERT_HEAD(&attr->listeners, rdl, next);
+        QLIST_INSERT_HEAD_RCU(&attr->listeners, rdl, next);
     }
 """, "")
 sub("""    if (!ret) {
         return 0;
     }""", """    if (!ret) {
         WITH_QEMU_LOCK_GUARD(&attr->state_lock) {
-            QLIST_INSERT_HEAD(&attr->listeners, rdl, next);
+            QLIST_INSERT_HEAD_RCU(&attr->listeners, rdl, next);
         }
         return 0;
     }
     WITH_QEMU_LOCK_GUARD(&attr->state_lock) {
-        QLIST_INSERT_HEAD(&attr->listeners, rdl, next);
+        QLIST_INSERT_HEAD_RCU(&attr->listeners, rdl, next);
     }""")
 PY
 
 mutant "one notification per page" $OBJ $T_OBJ 1 \
     /ram-block-attributes/coalescing <<'PY'
-sub("""        end = rba_next(map, start + 1 - base, last - base, !value) + base;""",
+sub("""        end = find_next_bit_value_atomic(map, last - base, start + 1, !value);""",
     """        end = start + 1;""")
 PY
 
@@ -165,7 +165,7 @@ PY
 mutant "a refused registration stays registered" $OBJ $T_OBJ 1 \
     /ram-block-attributes/register-failure <<'PY'
 sub("""    WITH_QEMU_LOCK_GUARD(&attr->state_lock) {
-        QLIST_REMOVE(rdl, next);
+        QLIST_REMOVE_RCU(rdl, next);
     }
     trace_ram_block_attributes_register_listener_failed""",
     """    trace_ram_block_attributes_register_listener_failed""")

@@ -1,0 +1,108 @@
+/*
+ * guest.h: declarations shared by the L2 test guest's files.
+ * Freestanding 32-bit code: flat segments, paging off, interrupts off,
+ * so a guest-physical address is a pointer.
+ */
+#ifndef GUEST_H
+#define GUEST_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define PAGE_SIZE 4096u
+#define MiB (1024u * 1024u)
+
+#define barrier() asm volatile("" ::: "memory")
+
+static inline void outb(uint16_t port, uint8_t v)
+{
+    asm volatile("outb %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static inline void outw(uint16_t port, uint16_t v)
+{
+    asm volatile("outw %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static inline void outl(uint16_t port, uint32_t v)
+{
+    asm volatile("outl %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static inline uint8_t inb(uint16_t port)
+{
+    uint8_t v;
+    asm volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+    return v;
+}
+
+static inline uint32_t inl(uint16_t port)
+{
+    uint32_t v;
+    asm volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
+    return v;
+}
+
+static inline uint32_t mmio_read32(uint32_t addr)
+{
+    return *(volatile uint32_t *)addr;
+}
+
+static inline void mmio_write32(uint32_t addr, uint32_t v)
+{
+    *(volatile uint32_t *)addr = v;
+}
+
+static inline void cpu_relax(void)
+{
+    asm volatile("pause" ::: "memory");
+}
+
+/* lib.c: console, formatting, watchdog, exit */
+void serial_init(void);
+int vformat(char *buf, unsigned size, const char *fmt, va_list ap);
+int format(char *buf, unsigned size, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void report(bool pass, const char *test, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+__attribute__((noreturn)) void finish(void);
+__attribute__((noreturn)) void die(const char *test, const char *why);
+void idt_init(void);
+void io_delay(unsigned n);
+void *memset(void *d, int c, size_t n);
+void *memcpy(void *d, const void *s, size_t n);
+bool streq(const char *a, const char *b);
+
+struct watchdog {
+    unsigned limit_s;   /* give up after this many RTC seconds */
+    unsigned ticks;     /* RTC second changes seen */
+    unsigned spins;     /* calls, the backstop if the RTC does not tick */
+    uint8_t last;       /* last RTC seconds value */
+};
+void wd_start(struct watchdog *wd, unsigned seconds);
+bool wd_expired(struct watchdog *wd);
+
+/* hw.c: PCI, edu, hypercall, APs */
+uint32_t pci_read32(uint32_t bdf, unsigned off);
+uint8_t pci_read8(uint32_t bdf, unsigned off);
+void pci_write8(uint32_t bdf, unsigned off, uint8_t v);
+void pci_write16(uint32_t bdf, unsigned off, uint16_t v);
+
+#define EDU_BUF 0x40000u        /* the edu buffer in the device's DMA space */
+#define EDU_BUF_SIZE 4096u
+extern uint32_t edu_bdf, edu_bar;
+bool edu_find(void);
+bool edu_dma(uint32_t src, uint32_t dst, uint32_t len, bool to_ram);
+
+extern bool hc_disabled;        /* "nohc": the hypercall is a no-op returning 0 */
+uint32_t map_gpa_range(uint32_t gpa, uint32_t npages, bool to_private);
+
+bool ap_boot(void);             /* INIT-SIPI-SIPI to all other CPUs */
+
+/* tests.c: what the AP runs (entry.S calls it) */
+void ap_main(void);
+
+#endif

@@ -1,0 +1,265 @@
+#!/usr/bin/python3
+"""Check the SEV-SNP device assignment guide against the tree it documents.
+
+  check-guide.py TREE [QEMU]
+
+TREE is a QEMU tree with the series; QEMU its qemu-system-x86_64 (default
+TREE/build/qemu-system-x86_64).  In TREE's
+docs/system/i386/amd-memory-encryption.rst, the section "Assigning host
+devices to a SEV-SNP guest" must:
+
+1. render without a warning (docutils, the whole file);
+2. hold the table scripts/guide-numbers.py computes;
+3. have command lines (literal blocks starting "# ${QEMU}") that QEMU
+   accepts: the machine, the objects and the options parse, and QEMU stops
+   only where a host without SEV-SNP must stop (the accelerator's set-up);
+   every -device property exists (DRIVER,help: devices are created after
+   the accelerator), and so does the -cpu model;
+4. quote QEMU's messages (literal lines "qemu-system-x86_64: ...", HMP
+   "Error: ...") as QEMU prints them: each line must be a chain of the
+   format strings of TREE's sources, joined by ": " (error_prepend()).
+
+Prints one line per check; exits 1 if any failed.
+"""
+
+import os
+import re
+import shlex
+import subprocess
+import sys
+
+import docutils.core
+import docutils.utils
+
+SECTION = "Assigning host devices to a SEV-SNP guest"
+DOC = "docs/system/i386/amd-memory-encryption.rst"
+# Where the quoted messages come from.
+SOURCE_DIRS = ["hw/vfio", "hw/core", "hw/pci", "hw/i386", "accel", "backends",
+               "target/i386", "system", "monitor", "qom", "qapi", "util"]
+# The only way such a command line may fail on a host without SEV-SNP: the
+# accelerator cannot create the VM (no SNP, or no /dev/kvm at all).
+HOST_STOP = re.compile(r"^qemu-system-x86_64: -accel kvm: ", re.M)
+
+failed = 0
+
+
+def result(ok, what):
+    global failed
+    print("%s  %s" % ("PASS" if ok else "FAIL", what))
+    if not ok:
+        failed += 1
+
+
+def section(text):
+    start = text.index(SECTION)
+    m = re.search(r"\n[^\n]+\n-{3,}\n", text[start + len(SECTION) + 1:])
+    end = start + len(SECTION) + 1 + m.start() if m else len(text)
+    return text[start:end]
+
+
+def literal_blocks(text):
+    """The literal blocks ("::" then indented lines) of @text."""
+    lines = text.split("\n")
+    i = 0
+    while i < len(lines):
+        if lines[i].rstrip().endswith("::"):
+            i += 1
+            while i < len(lines) and not lines[i].strip():
+                i += 1
+            block = []
+            while i < len(lines) and (not lines[i].strip() or
+                                      lines[i].startswith(" ")):
+                block.append(lines[i])
+                i += 1
+            while block and not block[-1].strip():
+                block.pop()
+            indent = min(len(b) - len(b.lstrip()) for b in block if b.strip())
+            yield [b[indent:] for b in block]
+        else:
+            i += 1
+
+
+def check_render(path):
+    src = open(path, encoding="utf-8").read()
+    try:
+        docutils.core.publish_string(
+            src, source_path=path, writer_name="html",
+            settings_overrides={"report_level": 2, "halt_level": 2,
+                                "warning_stream": False})
+        result(True, "renders without warnings (docutils %s): %s"
+               % (docutils.__version__, DOC))
+    except docutils.utils.SystemMessage as e:
+        result(False, "does not render cleanly: %s" % e)
+
+
+def check_numbers(path):
+    script = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                          "guide-numbers.py")
+    p = subprocess.run([sys.executable, script, "--check", path],
+                       capture_output=True, text=True)
+    result(p.returncode == 0, "the table is the one scripts/guide-numbers.py"
+           " computes" + ("" if p.returncode == 0 else
+                          ":\n" + p.stdout + p.stderr))
+
+
+def qemu_help(qemu, *args):
+    p = subprocess.run([qemu] + list(args), capture_output=True, text=True,
+                       timeout=60)
+    return p.stdout + p.stderr
+
+
+def check_command(qemu, words, n):
+    opts = words[1:]
+    bad = []
+    i = 0
+    while i < len(opts) - 1:
+        o, v = opts[i], opts[i + 1]
+        if o == "-device":
+            drv, _, props = v.partition(",")
+            if drv.startswith("driver="):
+                drv = drv[len("driver="):]
+            listed = qemu_help(qemu, o, drv + ",help")
+            for prop in props.split(","):
+                key = prop.split("=")[0]
+                if key and key != "id" and not re.search(
+                        r"^\s*%s=" % re.escape(key), listed, re.M):
+                    bad.append("%s %s has no property '%s'" % (o, drv, key))
+        elif o == "-cpu":
+            model = v.split(",")[0]
+            if not re.search(r"\b%s\b" % re.escape(model),
+                             qemu_help(qemu, "-cpu", "help")):
+                bad.append("no CPU model %s" % model)
+        i += 2 if opts[i].startswith("-") else 1
+    # The whole line: QEMU must get as far as creating the VM.
+    p = subprocess.run([qemu] + opts + ["-display", "none", "-S"],
+                       capture_output=True, text=True, timeout=60,
+                       stdin=subprocess.DEVNULL)
+    if p.returncode == 0 or not HOST_STOP.search(p.stderr):
+        bad.append("QEMU stopped before the accelerator's set-up: %s"
+                   % p.stderr.strip())
+    devices = [v for o, v in zip(opts, opts[1:]) if o == "-device"]
+    what = "command line %d (-device %s) parses" % (n, " -device ".join(
+        devices))
+    result(not bad, what + ("" if not bad else ": " + "; ".join(bad)))
+
+
+def check_commands(qemu, sec):
+    n = 0
+    for block in literal_blocks(sec):
+        if not block[0].startswith("# ${QEMU}"):
+            continue
+        n += 1
+        line = " ".join(b.rstrip("\\").strip() for b in block)
+        words = shlex.split(line[2:].replace("${QEMU}", qemu))
+        check_command(qemu, words, n)
+    result(n >= 2, "%d command line(s) found in the section" % n)
+
+
+C_STRINGS = re.compile(
+    r'"((?:[^"\\\n]|\\.)*)"((?:\s*(?:PRI\w+|HWADDR_PRI\w|TARGET_FMT_\w+)?'
+    r'\s*"(?:[^"\\\n]|\\.)*")*)')
+MACRO_CONV = {"PRId": "d", "PRIi": "i", "PRIu": "u", "PRIx": "x",
+              "PRIX": "X", "HWADDR_PRIx": "x", "HWADDR_PRId": "d"}
+
+
+def formats(tree):
+    """Regexes of every string literal (adjacent ones joined) of the
+    sources, with at least 8 characters that are not conversions."""
+    out = {}
+    conv = re.compile(r"%[-+ #0]*\d*(?:\.\d+)?(?:hh|h|ll|l|z|j|t)?"
+                      r"([diouxXscp%])")
+    for d in SOURCE_DIRS:
+        for root, _, files in os.walk(os.path.join(tree, d)):
+            for f in files:
+                if not f.endswith(".c"):
+                    continue
+                path = os.path.join(root, f)
+                text = open(path, encoding="utf-8", errors="replace").read()
+                for m in C_STRINGS.finditer(text):
+                    s = m.group(1)
+                    for part in re.finditer(
+                            r'\s*(PRI\w+|HWADDR_PRI\w|TARGET_FMT_\w+)?\s*'
+                            r'"((?:[^"\\\n]|\\.)*)"', m.group(2)):
+                        mac = part.group(1) or ""
+                        c = next((v for k, v in MACRO_CONV.items()
+                                  if mac.startswith(k)), "")
+                        s += c + part.group(2)
+                    s = s.replace('\\"', '"').replace("\\n", "")
+                    if len(conv.sub("", s)) < 8 or s in out:
+                        continue
+                    rx, pos = "", 0
+                    for c in conv.finditer(s):
+                        rx += re.escape(s[pos:c.start()])
+                        rx += {"s": ".+?", "%": "%", "c": "."}.get(
+                            c.group(1), "[-0-9a-fA-Fx]+")
+                        pos = c.end()
+                    rx += re.escape(s[pos:])
+                    out[s] = (re.compile(rx + r"\Z", re.S),
+                              os.path.relpath(path, tree))
+    return out
+
+
+def explain(msg, fmts):
+    """The chain of formats, joined by ": ", that makes @msg, or None."""
+    ends = [m.start() for m in re.finditer(": ", msg)] + [len(msg)]
+    memo = {}
+
+    def at(p):
+        if p == len(msg):
+            return []
+        if p in memo:
+            return memo[p]
+        memo[p] = None
+        for e in ends:
+            if e <= p:
+                continue
+            for s, (rx, where) in fmts.items():
+                if rx.match(msg[p:e]):
+                    rest = at(e + 2 if e < len(msg) else e)
+                    if rest is not None:
+                        memo[p] = [where] + rest
+                        return memo[p]
+        return None
+    return at(0)
+
+
+def check_messages(tree, sec):
+    fmts = formats(tree)
+    n = 0
+    for block in literal_blocks(sec):
+        for line in block:
+            m = re.match(r"(?:qemu-system-x86_64: (?:warning: )?|Error: )(.*)",
+                         line)
+            if not m or line.startswith("qemu-system-x86_64: -accel"):
+                continue
+            n += 1
+            msg = m.group(1)
+            if line.startswith("Error: "):
+                msg = line[len("Error: "):]
+            where = explain(msg, fmts)
+            result(where is not None, "message quoted as QEMU prints it (%s):"
+                   " %.70s..." % (", ".join(sorted(set(where or []))) or
+                                  "no format matches", msg))
+    result(n >= 4, "%d QEMU message(s) quoted in the section" % n)
+
+
+def main():
+    if len(sys.argv) < 2:
+        sys.exit(__doc__)
+    tree = sys.argv[1]
+    qemu = sys.argv[2] if len(sys.argv) > 2 else os.path.join(
+        tree, "build", "qemu-system-x86_64")
+    path = os.path.join(tree, DOC)
+    text = open(path, encoding="utf-8").read()
+    sec = section(text)
+    check_render(path)
+    check_numbers(path)
+    check_commands(qemu, sec)
+    check_messages(tree, sec)
+    print("check-guide: %d check(s) failed" % failed if failed else
+          "check-guide: the guide is consistent with %s" % tree)
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
