@@ -1,22 +1,25 @@
 #!/bin/sh
 # l2-hotplug LIMIT: hot-plug the edu device (vfio-pci, legacy container)
 # into a running software-protected L2 guest that shares all its memory
-# (about 32800 pages): at dma_entry_limit LIMIT (below that) the hot-plug
-# must fail with one error naming the limit and the ways out, nothing stays
-# behind and the guest keeps running; at 65535 it must work.  Driven
-# through the human monitor on a pipe; prints the monitor's transcript.
+# but [32 MiB, 64 MiB) (about 24600 pages): at dma_entry_limit LIMIT (below
+# that) the hot-plug must fail with one error naming the limit and the ways
+# out, nothing stays behind and the guest keeps running; at 65535 it must
+# work.  Driven through the human monitor on a pipe; prints the monitor's
+# transcript.
 limit=$1
 dev=${E2E_EDU_BDF:-0000:00:03.0}
 mon=/tmp/l2-hotplug.mon
 out=/tmp/l2-hotplug.out
 err=/tmp/l2-hotplug.err
+cmds=/tmp/l2-hotplug.cmds
+: > "$cmds"
 rm -f "$mon"
 mkfifo "$mon"
 
 /e2e/qemu/qemu-system-x86_64 -L /e2e/share/qemu \
     -accel kvm -cpu qemu64 -m 128M \
     -machine q35,smm=off,confidential-guest-support=swp0 \
-    -object sw-protected-vm,id=swp0 \
+    -object sw-protected-vm,id=swp0,private-start=0x2000000,private-size=0x2000000 \
     -object memory-backend-ram,id=m0,size=64M \
     -object memory-backend-memfd,id=m1,size=64M \
     -numa node,nodeid=0,memdev=m0 -numa node,nodeid=1,memdev=m1 \
@@ -35,6 +38,7 @@ prompts=1
 cmd() {
     alive || return 1
     echo "$1" >&3 || return 1
+    echo "$1" >> "$cmds"
     prompts=$((prompts + 1))
     i=0
     while alive && [ "$(grep -o '(qemu)' "$out" | wc -l)" -lt "$prompts" ] && [ $i -lt 300 ]; do
@@ -56,15 +60,19 @@ echo "$limit" > /sys/module/vfio_iommu_type1/parameters/dma_entry_limit
 cmd "device_add vfio-pci,host=$dev,bus=rp0,id=edu0"
 cmd "info status"
 cmd "info pci"
-cmd "info ram-block-attributes m1"
+cmd "info ram-block-attributes m0"
 echo 65535 > /sys/module/vfio_iommu_type1/parameters/dma_entry_limit
 cmd "device_add vfio-pci,host=$dev,bus=rp0,id=edu0"
-cmd "info ram-block-attributes m1"
+cmd "info ram-block-attributes m0"
 cmd "quit"
 exec 3>&-
 wait "$qpid"
 rc=$?
-sed 's/^/l2 monitor: /' "$out" | tr -d '\r'
+# The transcript: the monitor's echo of each command (readline's redraws)
+# replaced by the command.
+tr -d '\r' < "$out" | awk -v cmds="$cmds" '
+    /^\(qemu\) / { if ((getline c < cmds) > 0) print "(qemu) " c; else print "(qemu)"; next }
+    { print }' | sed 's/^/l2 monitor: /'
 sed 's/^/l2 qemu: /' "$err"
 
 # The first device_add fails with the limit and the ways out.
@@ -73,7 +81,7 @@ for want in 'Error: ' 'No space left on device' "holds at most $limit DMA mappin
             'vfio_iommu_type1.dma_entry_limit=' 'iommufd'; do
     echo "$first" | grep -q "$want" || { echo "l2-hotplug: the refused hot-plug did not say '$want'"; ok=0; }
 done
-# The VM kept running; the device did not stay; nothing listens to m1.
+# The VM kept running; the device did not stay; nothing listens to m0.
 echo "$first" | grep -q 'VM status: running' || { echo "l2-hotplug: the VM is not running after the refusal"; ok=0; }
 echo "$first" | grep -q '1234:11e8\|Class 00ff' && { echo "l2-hotplug: the refused device is on the bus"; ok=0; }
 echo "$first" | grep -q 'listeners: 0' || { echo "l2-hotplug: a listener stayed registered"; ok=0; }

@@ -41,7 +41,7 @@ esac
 private=
 smp=1
 case $mode in
-limit) private=",private-start=0x5000000,private-size=0x2000000" ;;
+limit) private=",private-start=0x2000000,private-size=0x2000000" ;;
 smp) smp=2 ;;
 esac
 

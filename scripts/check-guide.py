@@ -35,7 +35,8 @@ SECTION = "Assigning host devices to a SEV-SNP guest"
 DOC = "docs/system/i386/amd-memory-encryption.rst"
 # Where the quoted messages come from.
 SOURCE_DIRS = ["hw/vfio", "hw/core", "hw/pci", "hw/i386", "accel", "backends",
-               "target/i386", "system", "monitor", "qom", "qapi", "util"]
+               "target/i386", "system", "monitor", "qom", "qapi", "util",
+               "include/hw/vfio"]
 # The only way such a command line may fail on a host without SEV-SNP: the
 # accelerator cannot create the VM (no SNP, or no /dev/kvm at all).
 HOST_STOP = re.compile(r"^qemu-system-x86_64: -accel kvm: ", re.M)
@@ -171,7 +172,7 @@ def formats(tree):
     for d in SOURCE_DIRS:
         for root, _, files in os.walk(os.path.join(tree, d)):
             for f in files:
-                if not f.endswith(".c"):
+                if not f.endswith((".c", ".h")):
                     continue
                 path = os.path.join(root, f)
                 text = open(path, encoding="utf-8", errors="replace").read()
@@ -185,7 +186,9 @@ def formats(tree):
                                   if mac.startswith(k)), "")
                         s += c + part.group(2)
                     s = s.replace('\\"', '"').replace("\\n", "")
-                    if len(conv.sub("", s)) < 8 or s in out:
+                    # error_prepend()'s "...: " joins the next part.
+                    s = re.sub(r":\s*$", "", s)
+                    if len(conv.sub("", s).strip()) < 4 or s in out:
                         continue
                     rx, pos = "", 0
                     for c in conv.finditer(s):
@@ -199,8 +202,13 @@ def formats(tree):
     return out
 
 
+# What strerror() prints, for the parts made by error_setg_errno() & co.
+STRERROR = {os.strerror(e) for e in range(1, 134)}
+
+
 def explain(msg, fmts):
-    """The chain of formats, joined by ": ", that makes @msg, or None."""
+    """The chain of formats (or strerror() texts), joined by ": ", that
+    makes @msg, or None."""
     ends = [m.start() for m in re.finditer(": ", msg)] + [len(msg)]
     memo = {}
 
@@ -213,6 +221,11 @@ def explain(msg, fmts):
         for e in ends:
             if e <= p:
                 continue
+            if msg[p:e] in STRERROR:
+                rest = at(e + 2 if e < len(msg) else e)
+                if rest is not None:
+                    memo[p] = ["strerror()"] + rest
+                    return memo[p]
             for s, (rx, where) in fmts.items():
                 if rx.match(msg[p:e]):
                     rest = at(e + 2 if e < len(msg) else e)
@@ -228,14 +241,14 @@ def check_messages(tree, sec):
     n = 0
     for block in literal_blocks(sec):
         for line in block:
-            m = re.match(r"(?:qemu-system-x86_64: (?:warning: )?|Error: )(.*)",
-                         line)
+            # "qemu-system-x86_64: [-option value: ][warning: ]MESSAGE", or
+            # the monitor's "[warning: ]MESSAGE" and "Error: MESSAGE".
+            m = re.match(r"(?:qemu-system-x86_64: (?:-[a-z]+ \S+: )?"
+                         r"(?:warning: )?|warning: |Error: )(.*)", line)
             if not m or line.startswith("qemu-system-x86_64: -accel"):
                 continue
             n += 1
             msg = m.group(1)
-            if line.startswith("Error: "):
-                msg = line[len("Error: "):]
             where = explain(msg, fmts)
             result(where is not None, "message quoted as QEMU prints it (%s):"
                    " %.70s..." % (", ".join(sorted(set(where or []))) or

@@ -34,7 +34,7 @@ E2E_L2_LIMIT=${E2E_L2_LIMIT:-26000}
 # ... and of the hot-plug test: below the 32768 pages shared.
 E2E_L2_HOTPLUG_LIMIT=${E2E_L2_HOTPLUG_LIMIT:-4096}
 # Seconds an L2 guest may run before it is killed as hung.
-E2E_L2_TIMEOUT=${E2E_L2_TIMEOUT:-300}
+E2E_L2_TIMEOUT=${E2E_L2_TIMEOUT:-120}
 # The nested checks to run, in order.
 E2E_NESTED_CHECKS=${E2E_NESTED_CHECKS:-functional-type1 functional-iommufd limit-type1 smp-type1 hotplug-type1}
 

@@ -24,7 +24,8 @@
 #define SMP_RANGE (NODE1 + 4 * MiB)
 #define SMP_PAGES 4
 #define TWO_BLOCKS (NODE1 - 2 * PAGE_SIZE)     /* 2 pages in each block */
-#define LIMIT_START (80 * MiB)                  /* private from the start in mode limit */
+#define LIMIT_START (32 * MiB)  /* private from the start in mode limit: far from
+                                   the firmware's zones at the top of RAM */
 #define LIMIT_PAGES (32 * MiB / PAGE_SIZE)
 #define LIMIT_FIT_PAGES 16
 
