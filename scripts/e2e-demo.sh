@@ -26,7 +26,7 @@ demo() {
     log=$E2E_BUILD/demo-$name.log
     env E2E_VARIANT="$name" E2E_MODEL_TRACE=0 "$@" "$TOP/scripts/e2e.sh" > "$log" 2>&1 || true
     console=$E2E_BUILD/logs-$name/console.log
-    stale=$(grep -a '^E2E-L2: FAIL private-unreachable' "$console" 2>/dev/null | grep -c 'the stale mapping' || true)
+    stale=$(grep -a 'E2E-L2: FAIL private-unreachable' "$console" 2>/dev/null | grep -c 'the stale mapping' || true)
     grep -a 'E2E-L2: FAIL private-unreachable\|^l2-run:' "$console" 2>/dev/null | sed 's/^/      | /'
     if [ "$stale" -eq "$want" ]; then
         passed=$((passed + 1))
