@@ -123,7 +123,7 @@ else
         if ! ninja -C "$CQ/build" qemu-system-x86_64 > "$LOGS/bisect-$n.log" 2>&1; then
             fail "bisect: $name does not build"
             grep -E ': (fatal )?error: |^FAILED: ' "$LOGS/bisect-$n.log" | head -n 15 |
-                sed 's/^/      | /'
+                sed 's/^/      | /' || true
             build_ok=
             [ "$n" -lt "$n_patches" ] &&
                 fail "bisect: patches $((n + 1))..$n_patches not built (stopped at patch $n)"
@@ -143,7 +143,8 @@ else
             ran=" and passes check-unit"
             if ! make -C "$CQ/build" -j"$JOBS" check-unit >> "$LOGS/bisect-$n.log" 2>&1; then
                 fail "bisect: $name fails the unit tests"
-                grep -E '^ *[0-9]+/[0-9]+ .*(FAIL|ERROR|TIMEOUT)' "$LOGS/bisect-$n.log" | sed 's/^/      | /'
+                grep -E ': (fatal )?error: |^FAILED: |^ *[0-9]+/[0-9]+ .*(FAIL|ERROR|TIMEOUT)' \
+                    "$LOGS/bisect-$n.log" | head -n 15 | sed 's/^/      | /' || true
                 build_ok=
                 [ "$n" -lt "$n_patches" ] &&
                     fail "bisect: patches $((n + 1))..$n_patches not built (stopped at patch $n)"
@@ -246,7 +247,8 @@ elif ! make -C "$CQ/build" -j"$JOBS" check-build > "$LOGS/check-build.log" 2>&1;
 else
     pass "tests: build of qemu-system-x86_64, tools and test programs at the tip"
     tip_built=1
-    "$TOP/scripts/firmware.sh" "$CQ" > "$LOGS/firmware.log" 2>&1
+    "$TOP/scripts/firmware.sh" "$CQ" > "$LOGS/firmware.log" 2>&1 ||
+        { fail "tests: firmware for the smoke run"; tail_log "$LOGS/firmware.log"; }
     if "$TOP/scripts/smoke.py" "$CQ/build/qemu-system-x86_64" > "$LOGS/smoke.log" 2>&1; then
         pass "tests: smoke run ($(grep -o -- '-accel [a-z]*' "$LOGS/smoke.log" | head -n1), QMP)"
     else
