@@ -206,6 +206,35 @@ mutant "slot (re)creation ignores the conversion in progress" $KVM $T_KVM 1 \
 sub("    if (lo >= hi) {", "    if (true) {")
 PY
 
+mutant "guest errors printed as host errors" $KVM $T_KVM 1 \
+    /kvm-convert/bad-flood <<'PY'
+s = s.replace("qemu_log_mask(LOG_GUEST_ERROR, ", "error_report(")
+sub("error_report(\"%s: cannot convert", "error_report(\"%s: cannot convert")
+PY
+
+mutant "a repeated freeing failure reported each time" $KVM $T_KVM 1 \
+    /kvm-convert/free-failure <<'PY'
+sub("    if (now < when || qatomic_cmpxchg(", "    if (0 && qatomic_cmpxchg(")
+PY
+
+mutant "a freeing failure fails the conversion" $KVM $T_KVM 1 \
+    /kvm-convert/free-failure <<'PY'
+sub("""    for (i = 0; i < parts->nr; i++) {
+        kvm_convert_free(&parts->part[i], to_private);
+    }
+    return 0;""", """    for (i = 0; i < parts->nr; i++) {
+        kvm_convert_free(&parts->part[i], to_private);
+    }
+    return fake_freeing_failed ? -EIO : 0;""")
+sub("static void kvm_convert_free(KVMConvertPart *p, bool to_private)\n{",
+    "static bool fake_freeing_failed;\n"
+    "static void kvm_convert_free(KVMConvertPart *p, bool to_private)\n{")
+sub("""    if (ret) {
+        kvm_convert_report(&next_report,""", """    fake_freeing_failed = ret;
+    if (ret) {
+        kvm_convert_report(&next_report,""")
+PY
+
 # The lock order of the integration issue: a converting thread holds what
 # the commit path needs across its KVM ioctl.
 mutant "the commit path waits for a converting thread" $KVM $T_KVM 1 \
