@@ -6,6 +6,8 @@
 #   make export     write the commits of build/qemu back to patches/
 #   make check-tsan the series' unit tests under ThreadSanitizer (clang)
 #   make bench      the benchmark, counted by callgrind, as one table
+#   make check-e2e  end to end in a nested VM: real VFIO, real KVM conversions
+#   make check-e2e-demo  the same test failing on a mutant and on the base
 #   make deps       install build dependencies (apt, root or sudo)
 #
 # Variables: BUILD (work area, default ./build), SHARED (package cache,
