@@ -91,6 +91,20 @@ if runnable "e2e kernel build"; then
     fi
 fi
 
+# The user guide's sizing table rests on this kernel's rules (the SWIOTLB
+# size, one struct vfio_dma per mapping): scripts/guide-numbers.py checks
+# them in its source.
+if [ -n "$kdir" ]; then
+    ksrc=$(find "$E2E_BUILD/src" -mindepth 1 -maxdepth 1 -type d | head -n 1)
+    if [ -n "$ksrc" ] &&
+       out=$(/usr/bin/python3 "$TOP/scripts/guide-numbers.py" --linux "$ksrc" 2>&1); then
+        pass "e2e guide numbers: ${out#guide-numbers: }"
+    else
+        fail "e2e guide numbers: the kernel source no longer has the rules the guide's table uses"
+        show <<<"${out:-no kernel source under $E2E_BUILD/src}"
+    fi
+fi
+
 # 3. The guest's programs, static, against the kernel's uapi headers.
 bin=$E2E_BUILD/bin
 if runnable "e2e test programs"; then
