@@ -41,6 +41,16 @@ skipped=0
 pass() { passed=$((passed + 1)); printf 'PASS  %s\n' "$*"; }
 fail() { failed=$((failed + 1)); printf 'FAIL  %s\n' "$*"; }
 skip() { skipped=$((skipped + 1)); printf 'SKIP  %s\n' "$*"; }
+# verdicts PREFIX: count the PASS/FAIL lines of a checker on stdin.
+verdicts() {
+    local line
+    while IFS= read -r line; do
+        case $line in
+        PASS*) pass "$1${line#PASS  }" ;;
+        FAIL*) fail "$1${line#FAIL  }" ;;
+        esac
+    done
+}
 t0=$(date +%s)
 step_start() { step_t=$(date +%s); printf '\n== %s\n' "$*"; }
 step_end() { printf '   (%s: %ds)\n' "$1" $(( $(date +%s) - step_t )); }
@@ -50,23 +60,6 @@ tail_log() { sed -e 's/^/      | /' <(tail -n "${2:-25}" "$1"); }
 "$TOP/scripts/fetch-base.sh"
 mkdir -p "$LOGS"
 rm -f "$LOGS"/*
-
-# fresh_clone REPO DIR: DIR becomes REPO's base with nothing else; an
-# existing DIR keeps only its ignored build/ directory (for ccache-free
-# incremental builds).
-fresh_clone() {
-    local repo=$1 dir=$2
-    if [ -d "$dir/.git" ]; then
-        git -C "$dir" am --abort >/dev/null 2>&1 || true
-        git -C "$dir" fetch -q "$repo" --tags
-        git -C "$dir" checkout -q -f -B main base
-        git -C "$dir" clean -q -f -d -x -e /build/
-    else
-        rm -rf "$dir"
-        git clone -q "$repo" "$dir"
-        git -C "$dir" checkout -q -B main base
-    fi
-}
 
 n_patches=$(series_files | wc -l)
 mapfile -t files < <(series_files)
@@ -290,12 +283,8 @@ elif [ -z "$tip_built" ]; then
 elif [ ! -x "$CQ/build/tests/unit/test-ram-block-attributes" ]; then
     fail "mutants: not run (the series has no test-ram-block-attributes)"
 else
-    while IFS= read -r line; do
-        case $line in
-        PASS*) pass "${line#PASS  }" ;;
-        FAIL*) fail "${line#FAIL  }" ;;
-        esac
-    done < <("$TOP/scripts/mutants.sh" "$CQ" 2> "$LOGS/mutants.log" | tee -a "$LOGS/mutants.log")
+    verdicts "" < <("$TOP/scripts/mutants.sh" "$CQ" 2> "$LOGS/mutants.log" |
+                    tee -a "$LOGS/mutants.log")
 fi
 step_end mutants
 
@@ -320,12 +309,8 @@ if ! want guide; then
 elif [ -z "$tip_built" ]; then
     fail "guide: not run (the tests step built nothing at the tip)"
 else
-    while IFS= read -r line; do
-        case $line in
-        PASS*) pass "guide: ${line#PASS  }" ;;
-        FAIL*) fail "guide: ${line#FAIL  }" ;;
-        esac
-    done < <(/usr/bin/python3 "$TOP/scripts/check-guide.py" "$CQ" 2>&1 | tee "$LOGS/guide.log")
+    verdicts "guide: " < <(/usr/bin/python3 "$TOP/scripts/check-guide.py" "$CQ" 2>&1 |
+                           tee "$LOGS/guide.log")
     grep -q '^check-guide: ' "$LOGS/guide.log" ||
         { fail "guide: scripts/check-guide.py did not finish"; tail_log "$LOGS/guide.log"; }
 fi

@@ -70,3 +70,20 @@ series_files() {
 # fetch-base.sh; trees are clones of it.
 BASE_REPO=$BUILD/src/base.git
 UPSTREAM_REPO=$BUILD/src/upstream.git
+
+# fresh_clone REPO DIR: DIR becomes REPO's base with nothing else; an
+# existing DIR keeps only its ignored build/ directory (for ccache-free
+# incremental builds).
+fresh_clone() {
+    local repo=$1 dir=$2
+    if [ -d "$dir/.git" ]; then
+        git -C "$dir" am --abort >/dev/null 2>&1 || true
+        git -C "$dir" fetch -q "$repo" --tags
+        git -C "$dir" checkout -q -f -B main base
+        git -C "$dir" clean -q -f -d -x -e /build/
+    else
+        rm -rf "$dir"
+        git clone -q "$repo" "$dir"
+        git -C "$dir" checkout -q -B main base
+    fi
+}

@@ -32,16 +32,7 @@ want=$({ [ "$series" = none ] || cat "$PATCHES/series" $(series_files | sed "s|^
          cat "${extra[@]}"; } | sha256sum | cut -c1-16)
 if [ "$(cat "$tree/.e2e-key" 2>/dev/null)" != "$want" ]; then
     log "e2e: making $tree (base, ${series}, e2e patches)"
-    if [ -d "$tree/.git" ]; then
-        git -C "$tree" am --abort >/dev/null 2>&1 || true
-        git -C "$tree" fetch -q "$BASE_REPO" --tags
-        git -C "$tree" checkout -q -f -B main base
-        git -C "$tree" clean -q -f -d -x -e /build/
-    else
-        rm -rf "$tree"
-        git clone -q "$BASE_REPO" "$tree"
-        git -C "$tree" checkout -q -B main base
-    fi
+    fresh_clone "$BASE_REPO" "$tree"
     if [ "$series" != none ]; then
         "$TOP/scripts/apply-series.sh" "$tree" >&2
     fi
