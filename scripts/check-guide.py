@@ -186,14 +186,17 @@ def formats(tree):
                                   if mac.startswith(k)), "")
                         s += c + part.group(2)
                     s = s.replace('\\"', '"').replace("\\n", "")
-                    # error_prepend()'s "...: " joins the next part.
-                    s = re.sub(r":\s*$", "", s)
+                    # error_prepend()'s "...: ", and a format ending in
+                    # ": %s", join the next part of the chain.
+                    s = re.sub(r":\s*(?:%s)?$", "", s)
                     if len(conv.sub("", s).strip()) < 4 or s in out:
                         continue
                     rx, pos = "", 0
                     for c in conv.finditer(s):
                         rx += re.escape(s[pos:c.start()])
-                        rx += {"s": ".+?", "%": "%", "c": "."}.get(
+                        # A %s inside a format never holds ": ": that
+                        # would let it swallow the rest of the chain.
+                        rx += {"s": "(?:(?!: ).)+?", "%": "%", "c": "."}.get(
                             c.group(1), "[-0-9a-fA-Fx]+")
                         pos = c.end()
                     rx += re.escape(s[pos:])
