@@ -5,6 +5,8 @@
 #   make tree       (re)create the work tree build/qemu from patches/
 #   make export     write the commits of build/qemu back to patches/
 #   make check-tsan the series' unit tests under ThreadSanitizer (clang)
+#   make check-32bit what the series touches, built for an i686 host (i386
+#                   multiarch); its unit tests run as i386 binaries
 #   make bench      the benchmark, counted by callgrind, as one table
 #   make check-e2e  end to end in a nested VM: real VFIO, real KVM conversions
 #   make check-e2e-demo  the same test failing on a mutant and on the base
@@ -20,7 +22,7 @@ export BUILD SHARED QEMU_DSC
 
 S := $(CURDIR)/scripts
 
-.PHONY: all deps fetch tree build export check check-tsan check-e2e check-e2e-demo bench base-failures clean distclean
+.PHONY: all deps fetch tree build export check check-tsan check-32bit check-e2e check-e2e-demo bench base-failures clean distclean
 
 all: build
 
@@ -45,6 +47,10 @@ check: deps
 
 check-tsan: deps
 	@$(S)/check-tsan.sh
+
+# The check tree build/check/qemu (made if missing), built in its build-i686.
+check-32bit: deps
+	@$(S)/check-32bit.sh
 
 # Counts and callgrind instruction counts of RamBlockAttributes (work tree).
 bench: build

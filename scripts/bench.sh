@@ -67,15 +67,21 @@ for w in random-4k mixed-to-shared mixed-to-private uniform-to-shared \
         "$(( i1 ? l1 * 100 / i1 : 0 ))" "$(field heap_growth x "$line0")"
     [ "$ops" -gt 1 ] &&
         echo "                    ($ops conversions: $((i0 / ops)) instructions each without listener, $((i1 / ops)) with)"
+    if [ "$w" = uniform-to-shared ]; then
+        n=$(field notifications x "$line1")
+        echo "                    (the longest hold of the object's lock: one chunk, $(( $(field maps x "$line1") / n )) maps, $((i1 / n)) instructions)"
+    fi
 done
 echo
-printf '%-10s %12s %12s %16s %14s %9s %14s\n' block "state bytes" "heap left" \
-    "create+destroy" "shared runs" words "full replay"
+printf '%-10s %12s %12s %16s %14s %9s %14s %10s %13s\n' block "state bytes" \
+    "heap left" "create+destroy" "shared runs" words "full replay" "query" \
+    "undo record"
 for w in scale-64g scale-1t; do
     read -r ic _ line < <(measure "" "$w" 'bench_measure')
     read -r ir _ _ < <(measure "" "$w" 'bench_measure_replay')
-    printf '%-10s %12s %12s %16s %14s %9s %14s\n' "${w#scale-}" \
+    read -r iq _ _ < <(measure "" "$w" 'bench_measure_query')
+    printf '%-10s %12s %12s %16s %14s %9s %14s %10s %13s\n' "${w#scale-}" \
         "$(field state_bytes x "$line")" "$(field heap_growth x "$line")" \
         "$ic" "$(field replayed_runs x "$line")" "$(field words x "$line")" \
-        "$ir"
+        "$ir" "$iq" "$(field record_bytes x "$line")"
 done

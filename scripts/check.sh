@@ -2,9 +2,12 @@
 # make check: check the series exactly as patches/ holds it, on fresh trees.
 #
 #   a. apply   git am onto the Debian base and onto the bare orig tarball
-#   b. bisect  every commit of the series builds (incremental ninja, ccache);
-#              one that changes tests/ also passes check-unit (BISECT_TESTS=
-#              touched, the default; "unit": every commit, "none": none)
+#   b. bisect  every commit of the series builds (incremental ninja, ccache)
+#              in a lean configuration (-O0, the devices the series' files
+#              need: common.sh's BISECT_DEVICES), checked to compile every C
+#              file the series touches; one that changes tests/ also passes
+#              check-unit (BISECT_TESTS=touched, the default; "unit": every
+#              commit, "none": none).  The tip is built in full for d.
 #   c. style   scripts/checkpatch.pl on every patch (allowlist: a reason each)
 #   d. tests   smoke run, check-unit (the series' own tests included), and the
 #              x86_64 qtests but the base failures listed with their cause;
@@ -12,7 +15,9 @@
 #              bench: the benchmark runs (quick sizes);
 #              guide: the user guide renders, its table is computed, its
 #              command lines parse and its messages are QEMU's;
-#              tsan: the series' tests under ThreadSanitizer
+#              tsan: the series' tests under ThreadSanitizer;
+#              32bit: the series' C files compiled for an i686 host, its
+#              unit tests built and run as i386 binaries
 #   e. the last line: "N passed, N failed"; exit status 1 on any failure
 #
 # A step that cannot run because an earlier one failed counts as failed.
@@ -32,7 +37,7 @@ BISECT_TESTS=${BISECT_TESTS:-touched}
 export EXTRA_CONFIGURE_FLAGS=${EXTRA_CONFIGURE_FLAGS---disable-debug-info}
 JOBS=${JOBS:-$(nproc)}
 # The steps to run; apply always runs.  Steps left out are reported as SKIP.
-CHECK_STEPS=${CHECK_STEPS:-bisect style tests mutants bench guide tsan}
+CHECK_STEPS=${CHECK_STEPS:-bisect style tests mutants bench guide tsan 32bit}
 want() { case " $CHECK_STEPS " in *" $1 "*) return 0 ;; esac; return 1; }
 
 passed=0
@@ -41,13 +46,16 @@ skipped=0
 pass() { passed=$((passed + 1)); printf 'PASS  %s\n' "$*"; }
 fail() { failed=$((failed + 1)); printf 'FAIL  %s\n' "$*"; }
 skip() { skipped=$((skipped + 1)); printf 'SKIP  %s\n' "$*"; }
-# verdicts PREFIX: count the PASS/FAIL lines of a checker on stdin.
+# verdicts PREFIX: count the PASS/FAIL/SKIP lines of a checker on stdin;
+# its detail lines ("      | ...") are shown as they are.
 verdicts() {
     local line
     while IFS= read -r line; do
         case $line in
         PASS*) pass "$1${line#PASS  }" ;;
         FAIL*) fail "$1${line#FAIL  }" ;;
+        SKIP*) skip "$1${line#SKIP  }" ;;
+        "      | "*) printf '%s\n' "$line" ;;
         esac
     done
 }
@@ -85,6 +93,32 @@ fi
 step_end apply
 
 # --------------------------------------------------------------- b. bisect
+# The bisect tree: -O0 and only the devices the series' files need, half
+# the compile time of the full configuration at every commit.  -O2-only
+# warnings are caught at the tip, which the tests step builds in full.
+CQB=$CQ/build-bisect
+bisect_configure() {
+    local mak=$CQ/configs/devices/x86_64-softmmu/check-bisect.mak
+    printf '%s\n' "# written by scripts/check.sh (BISECT_DEVICES)" \
+        "${BISECT_DEVICES[@]}" > "$mak"
+    EXTRA_CONFIGURE_FLAGS="$EXTRA_CONFIGURE_FLAGS --without-default-devices --with-devices-x86_64=check-bisect --extra-cflags=-O0" \
+        "$TOP/scripts/configure.sh" "$CQ" "$CQB"
+}
+# The C files of the series (tests/ aside) that the bisect tree does not
+# compile: none, or BISECT_DEVICES misses a device.
+bisect_unbuilt() {
+    "$PYTHON" - "$CQB/compile_commands.json" \
+        $(git -C "$CQ" diff --name-only --diff-filter=d base main -- '*.c' ':!tests/') <<'PY'
+import json, os, sys
+built = {os.path.normpath(os.path.join(e["directory"], e["file"]))
+         for e in json.load(open(sys.argv[1]))}
+tree = os.path.dirname(os.path.dirname(os.path.abspath(sys.argv[1])))
+for f in sys.argv[2:]:
+    if os.path.join(tree, f) not in built:
+        print(f)
+PY
+}
+
 unit_run() {  # unit_run LOGBASE: meson's unit suite in $CQ/build
     "$CQ/build/pyvenv/bin/meson" test -C "$CQ/build" --no-rebuild -t 1 \
         --num-processes "$JOBS" --print-errorlogs --suite unit --logbase "$1"
@@ -101,11 +135,17 @@ if ! want bisect; then
     skip "bisect: not selected (CHECK_STEPS)"
 elif [ -z "$apply_ok" ]; then
     fail "bisect: not run (the series does not apply)"
-elif ! "$TOP/scripts/configure.sh" "$CQ" > "$LOGS/configure.log" 2>&1; then
+elif ! bisect_configure > "$LOGS/configure-bisect.log" 2>&1; then
     fail "bisect: configure failed"
-    tail_log "$LOGS/configure.log"
+    tail_log "$LOGS/configure-bisect.log"
 else
     build_ok=1
+    mapfile -t unbuilt < <(bisect_unbuilt)
+    if [ ${#unbuilt[@]} -eq 0 ]; then
+        pass "bisect: its configuration compiles every C file of the series"
+    else
+        fail "bisect: its configuration does not compile ${unbuilt[*]} (BISECT_DEVICES in scripts/common.sh)"
+    fi
     mapfile -t commits < <(git -C "$CQ" rev-list --reverse base..main)
     for i in "${!commits[@]}"; do
         c=${commits[$i]}
@@ -113,7 +153,7 @@ else
         name="patch $n/$n_patches (${files[$i]})"
         git -C "$CQ" checkout -q "$c"
         log "bisect: building $name"
-        if ! ninja -C "$CQ/build" qemu-system-x86_64 > "$LOGS/bisect-$n.log" 2>&1; then
+        if ! ninja -C "$CQB" qemu-system-x86_64 > "$LOGS/bisect-$n.log" 2>&1; then
             fail "bisect: $name does not build"
             grep -E ': (fatal )?error: |^FAILED: ' "$LOGS/bisect-$n.log" | head -n 15 |
                 sed 's/^/      | /' || true
@@ -134,7 +174,7 @@ else
         ran=
         if [ -n "$unit" ]; then
             ran=" and passes check-unit"
-            if ! make -C "$CQ/build" -j"$JOBS" check-unit >> "$LOGS/bisect-$n.log" 2>&1; then
+            if ! make -C "$CQB" -j"$JOBS" check-unit >> "$LOGS/bisect-$n.log" 2>&1; then
                 fail "bisect: $name fails the unit tests"
                 grep -E ': (fatal )?error: |^FAILED: |^ *[0-9]+/[0-9]+ .*(FAIL|ERROR|TIMEOUT)' \
                     "$LOGS/bisect-$n.log" | head -n 15 | sed 's/^/      | /' || true
@@ -331,6 +371,20 @@ else
     tail_log "$LOGS/tsan.log"
 fi
 step_end tsan
+
+# ------------------------------------------------------ d6. a 32-bit host
+step_start "32bit: the series' C files built for an i686 host, its unit tests run as i386"
+if ! want 32bit; then
+    skip "32bit: not selected (CHECK_STEPS)"
+elif [ -z "$apply_ok" ]; then
+    fail "32bit: not run (the series does not apply)"
+else
+    verdicts "" < <("$TOP/scripts/check-32bit.sh" "$CQ" 2> "$LOGS/32bit.log" |
+                    tee -a "$LOGS/32bit.log")
+    grep '^32bit: ' "$LOGS/32bit.log" ||
+        { fail "32bit: scripts/check-32bit.sh did not finish"; tail_log "$LOGS/32bit.log"; }
+fi
+step_end 32bit
 
 printf '\nlogs: %s; total time %ds; %d skipped\n' "$LOGS" $(( $(date +%s) - t0 )) "$skipped"
 echo "$passed passed, $failed failed"

@@ -31,6 +31,11 @@ export GIT_COMMITTER_NAME="$IDENT_NAME" GIT_COMMITTER_EMAIL="$IDENT_EMAIL"
 CONFIGURE_FLAGS=(--target-list=x86_64-softmmu --enable-kvm --disable-tcg
                  --disable-docs --disable-rust --disable-install-blobs)
 
+# The devices of make check's bisect builds (--without-default-devices):
+# what compiles every C file of the series; check.sh fails if one is not.
+BISECT_DEVICES=(CONFIG_Q35=y CONFIG_VFIO_PCI=y CONFIG_VIRTIO_PCI=y
+                CONFIG_VIRTIO_MEM=y CONFIG_SEV=y)
+
 # Debian ships QEMU's wheel-less venv expectations with its own python3;
 # a python from elsewhere (pyenv) lacks the system's meson module.
 PYTHON=${PYTHON:-/usr/bin/python3}

@@ -1,10 +1,11 @@
 #!/bin/bash
-# configure.sh TREE: configure TREE/build for qemu-system-x86_64 (KVM only),
-# unless it is already configured with the same flags.
+# configure.sh TREE [BUILDDIR]: configure BUILDDIR (default TREE/build) for
+# qemu-system-x86_64 (KVM only), unless it is already configured with the
+# same flags.
 . "$(dirname "$0")/common.sh"
 
 tree=${1:-$TREE}
-bdir=$tree/build
+bdir=${2:-$tree/build}
 # EXTRA_CONFIGURE_FLAGS: more flags, e.g. --disable-debug-info for the check
 # trees (20% less compile time; the same warnings).
 read -r -a extra <<<"${EXTRA_CONFIGURE_FLAGS:-}"
@@ -14,6 +15,6 @@ if [ -f "$bdir/build.ninja" ] && [ "$(cat "$bdir/.configure-flags" 2>/dev/null)"
 fi
 mkdir -p "$bdir"
 log "configuring $bdir: $want"
-(cd "$bdir" && ../configure --python="$PYTHON" "${CONFIGURE_FLAGS[@]}" "${extra[@]}") \
+(cd "$bdir" && "$tree/configure" --python="$PYTHON" "${CONFIGURE_FLAGS[@]}" "${extra[@]}") \
     > "$bdir/configure.out" 2>&1 || { tail -n 30 "$bdir/configure.out"; die "configure failed (log: $bdir/configure.out)"; }
 echo "$want" > "$bdir/.configure-flags"

@@ -7,6 +7,15 @@ PKGS=(gcc make ninja-build pkg-config libglib2.0-dev libpixman-1-dev libfdt-dev
       flex bison python3 python3-venv ccache dpkg-dev git xz-utils
       seabios ipxe-qemu clang libclang-rt-dev valgrind python3-docutils)
 MESON_MIN=1.5
+# For the check's 32bit step (scripts/check-32bit.sh): a cross compiler for
+# an i686 host and the i386 builds of the libraries a minimal QEMU links
+# (glib, zlib; pkgconf:i386 gives i686-linux-gnu-pkg-config). They come
+# through Debian's multiarch, so this adds the i386 architecture to dpkg
+# (dpkg --add-architecture i386; apt then fetches i386 package lists too):
+# the i386 -dev packages install beside the amd64 ones, and the i386 test
+# binaries run on the amd64 kernel with the i386 runtime libraries. Only
+# when one of them is missing.
+PKGS_I386=(gcc-i686-linux-gnu pkgconf:i386 libglib2.0-dev:i386 zlib1g-dev:i386)
 
 installed() {
     dpkg-query -W -f='${Status}\n' "$1" 2>/dev/null | grep -q '^install ok installed'
@@ -19,10 +28,17 @@ meson_ok() {
 }
 
 missing=()
-for p in "${PKGS[@]}"; do
+for p in "${PKGS[@]}" "${PKGS_I386[@]}"; do
     installed "$p" || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then
+    case " ${missing[*]}" in
+    *:i386*)
+        if ! dpkg --print-foreign-architectures | grep -qx i386; then
+            log "adding the i386 architecture to dpkg (multiarch, for the 32bit check)"
+            as_root dpkg --add-architecture i386
+        fi ;;
+    esac
     log "installing: ${missing[*]}"
     as_root apt-get update -qq
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \

@@ -33,10 +33,16 @@ E2E_L2_FIRMWARE=${E2E_L2_FIRMWARE:-"bios-256k.bin multiboot_dma.bin linuxboot_dm
 E2E_L2_LIMIT=${E2E_L2_LIMIT:-26000}
 # ... and of the hot-plug test: below the 32768 pages shared.
 E2E_L2_HOTPLUG_LIMIT=${E2E_L2_HOTPLUG_LIMIT:-4096}
+# ... and of the refused-section test: the guest shares as in the limit
+# test (some 24610 pages after its set-up) and finds the room left itself
+# (a calibration run); some 390 pages of room keep its mapping short.
+E2E_L2_SECTION_LIMIT=${E2E_L2_SECTION_LIMIT:-25000}
+# kB QEMU's RSS may grow by across the limit test's refused conversion.
+E2E_L2_RSS_SLACK=${E2E_L2_RSS_SLACK:-1024}
 # Seconds an L2 guest may run before it is killed as hung.
 E2E_L2_TIMEOUT=${E2E_L2_TIMEOUT:-120}
 # The nested checks to run, in order.
-E2E_NESTED_CHECKS=${E2E_NESTED_CHECKS:-functional-type1 functional-iommufd limit-type1 smp-type1 hotplug-type1}
+E2E_NESTED_CHECKS=${E2E_NESTED_CHECKS:-functional-type1 functional-iommufd limit-type1 refused-section-type1 viommu-type1 smp-type1 hotplug-type1}
 
 # The trace recorded from the unit test's model (e2e.sh): its operations,
 # and the largest container kept (calls).

@@ -216,7 +216,9 @@ if [ "$nested" = 1 ]; then
         case $c in
         functional-type1) printf '%s\t%s\n' "nested: functional, legacy container" "E2E_L2_TIMEOUT=$E2E_L2_TIMEOUT E2E_L2_DEBUG=${E2E_L2_DEBUG:-0} E2E_L2_TRACE='${E2E_L2_TRACE:-}' l2-run functional type1" ;;
         functional-iommufd) printf '%s\t%s\n' "nested: functional, iommufd" "E2E_L2_TIMEOUT=$E2E_L2_TIMEOUT E2E_L2_DEBUG=${E2E_L2_DEBUG:-0} E2E_L2_TRACE='${E2E_L2_TRACE:-}' l2-run functional iommufd" ;;
-        limit-type1) printf '%s\t%s\n' "nested: refused at the DMA mapping limit" "E2E_L2_TIMEOUT=$E2E_L2_TIMEOUT E2E_L2_DEBUG=${E2E_L2_DEBUG:-0} E2E_L2_TRACE='${E2E_L2_TRACE:-}' l2-run limit type1 $E2E_L2_LIMIT" ;;
+        limit-type1) printf '%s\t%s\n' "nested: refused at the DMA mapping limit" "E2E_L2_TIMEOUT=$E2E_L2_TIMEOUT E2E_L2_DEBUG=${E2E_L2_DEBUG:-0} E2E_L2_TRACE='${E2E_L2_TRACE:-}' E2E_L2_RSS_SLACK=$E2E_L2_RSS_SLACK l2-run limit type1 $E2E_L2_LIMIT" ;;
+        refused-section-type1) printf '%s\t%s\n' "nested: a section refused at run time until it can be mapped" "E2E_L2_TIMEOUT=$E2E_L2_TIMEOUT E2E_L2_DEBUG=${E2E_L2_DEBUG:-0} E2E_L2_TRACE='${E2E_L2_TRACE:-}' E2E_L2_REFUSED_WAIT=${E2E_L2_REFUSED_WAIT:-0} l2-run refused-section type1 $E2E_L2_SECTION_LIMIT" ;;
+        viommu-type1) printf '%s\t%s\n' "nested: a device behind a guest IOMMU refused" "E2E_L2_TIMEOUT=$E2E_L2_TIMEOUT l2-run viommu type1" ;;
         smp-type1) printf '%s\t%s\n' "nested: conversions while the memory map changes" "E2E_L2_TIMEOUT=$E2E_L2_TIMEOUT E2E_L2_DEBUG=${E2E_L2_DEBUG:-0} E2E_L2_TRACE='${E2E_L2_TRACE:-}' l2-run smp type1" ;;
         hotplug-type1) printf '%s\t%s\n' "nested: hot-plug refused at the DMA mapping limit" "l2-run hotplug type1 $E2E_L2_HOTPLUG_LIMIT" ;;
         *) die "E2E_NESTED_CHECKS: unknown check $c" ;;
@@ -293,7 +295,7 @@ for name in "${checks[@]}"; do
     case $line in
     "E2E-CHECK: PASS $name ("*)
         # The check's own lines, short: "prog: [TRACE BACKEND: as expected: ]..."
-        summary=$({ grep -E '^(vfio-rules: .*: as expected: |vfio-bind: |kvm-check: |l2-run: .* passed|l2-hotplug: refused)' <<<"$out" || true; } |
+        summary=$({ grep -E '^(vfio-rules: .*: as expected: |vfio-bind: |kvm-check: |l2-run: .* passed|l2-run: viommu .*: refused|l2-hotplug: refused)' <<<"$out" || true; } |
                   sed -e 's/^[a-z0-9-]*: //' -e 's/^.*: as expected: //' |
                   awk '{ printf "%s%s", (NR > 1 ? "; " : ""), $0 }')
         pass "e2e L1 $name: ${summary:+$summary }${line##*"$name "}"

@@ -1,7 +1,7 @@
 #!/bin/bash
 # mutants.sh TREE: prove that the series' unit tests can fail.  Each mutant
-# breaks system/ram-block-attributes.c or accel/kvm/kvm-convert.c of TREE in
-# one way the design forbids; the unit test concerned is rebuilt and must
+# breaks system/ram-block-attributes.c, accel/kvm/kvm-convert.c or
+# target/i386/kvm/sev-termination.c of TREE in one way the design forbids; the unit test concerned is rebuilt and must
 # fail in the tests named.  The sources are restored afterwards, whatever
 # happens.  Prints one PASS/FAIL line per mutant.  MUTANTS="a b" runs only
 # the mutants whose names contain one of the words.
@@ -11,16 +11,23 @@ tree=${1:-$CHECK_DIR/qemu}
 bdir=$tree/build
 OBJ=system/ram-block-attributes.c
 KVM=accel/kvm/kvm-convert.c
+SEV=target/i386/kvm/sev-termination.c
 T_OBJ=tests/unit/test-ram-block-attributes
 T_KVM=tests/unit/test-kvm-convert
+T_SEV=tests/unit/test-sev-termination
 
 backup=$(mktemp -d)
 cp "$tree/$OBJ" "$backup/obj.c"
 cp "$tree/$KVM" "$backup/kvm.c"
-restore() {
+cp "$tree/$SEV" "$backup/sev.c"
+restore_sources() {
     cp "$backup/obj.c" "$tree/$OBJ"
     cp "$backup/kvm.c" "$tree/$KVM"
-    ninja -C "$bdir" "$T_OBJ" "$T_KVM" >/dev/null 2>&1 || true
+    cp "$backup/sev.c" "$tree/$SEV"
+}
+restore() {
+    restore_sources
+    ninja -C "$bdir" "$T_OBJ" "$T_KVM" "$T_SEV" >/dev/null 2>&1 || true
     rm -rf "$backup"
 }
 trap restore EXIT
@@ -28,8 +35,7 @@ trap restore EXIT
 # mutate FILE: restore both sources, then edit FILE; the Python snippet on
 # stdin gets its text as s.
 mutate() {
-    cp "$backup/obj.c" "$tree/$OBJ"
-    cp "$backup/kvm.c" "$tree/$KVM"
+    restore_sources
     "$PYTHON" - "$tree/$1" <<PY
 import sys
 p = sys.argv[1]
@@ -114,7 +120,7 @@ PY
 
 mutant "changes without listeners' lock although they listen" $OBJ $T_OBJ 3 \
     /ram-block-attributes/concurrency/late-listener <<'PY'
-sub("    if (unlistened && !QLIST_EMPTY(&attr->listeners)) {",
+sub("    if (unlistened && (!QLIST_EMPTY(&attr->listeners) || attr->changing)) {",
     "    if (0 && unlistened) {")
 PY
 
@@ -146,20 +152,22 @@ PY
 
 mutant "listeners notified before the state changes" $OBJ $T_OBJ 1 \
     /ram-block-attributes/ordering <<'PY'
-sub("""        rba_store(attr, &c, false, false);
-        if (c.changed) {
-            ret = rba_notify_locked(attr, &c);
-        }""", """        rba_store(attr, &c, false, false);
-        rba_store(attr, &c, true, false);
-        if (c.changed) {
-            ret = rba_notify_locked(attr, &c);
-        }
-        if (!ret) {
-            bool changed = c.changed;
+sub("""    rba_store(attr, &chunk, false, false);
+    if (chunk.changed) {
+        c->changed = true;
+        ret = rba_notify_locked(attr, &chunk);
+    }""", """    rba_store(attr, &chunk, false, false);
+    rba_store(attr, &chunk, true, false);
+    if (chunk.changed) {
+        c->changed = true;
+        ret = rba_notify_locked(attr, &chunk);
+    }
+    if (!ret) {
+        bool changed = chunk.changed;
 
-            rba_store(attr, &c, false, false);
-            c.changed = changed;
-        }""")
+        rba_store(attr, &chunk, false, false);
+        chunk.changed = changed;
+    }""")
 PY
 
 mutant "a refused registration stays registered" $OBJ $T_OBJ 1 \
@@ -179,42 +187,87 @@ mutant "freed while RCU readers may use it" $OBJ $T_OBJ 1 \
 sub("    call_rcu1(&attr->rcu, rba_free_rcu);", "    rba_free_rcu(&attr->rcu);")
 PY
 
+mutant "the object's lock held across a whole change" $OBJ $T_OBJ 1 \
+    /ram-block-attributes/concurrency/bounded-hold <<'PY'
+sub("""    for (start = c->first; start < c->last && !ret; start = end) {
+        end = MIN(QEMU_ALIGN_DOWN(start, chunk) + chunk, c->last);
+        if (start > c->first) {
+            rba_let_main_in(attr);
+        }
+        QEMU_LOCK_GUARD(&attr->lock);""", """    QEMU_LOCK_GUARD(&attr->lock);
+    for (start = c->first; start < c->last && !ret; start = end) {
+        end = MIN(QEMU_ALIGN_DOWN(start, chunk) + chunk, c->last);""")
+sub("static void rba_let_main_in(", "static void G_GNUC_UNUSED rba_let_main_in(")
+PY
+
+mutant "the lock released between chunks but not handed over" $OBJ $T_OBJ 1 \
+    /ram-block-attributes/concurrency/bounded-hold <<'PY'
+sub("""        if (start > c->first) {
+            rba_let_main_in(attr);
+        }
+""", "")
+sub("static void rba_let_main_in(", "static void G_GNUC_UNUSED rba_let_main_in(")
+PY
+
+mutant "the chunks before a refused one not undone" $OBJ $T_OBJ 1 \
+    /ram-block-attributes/concurrency/bounded-hold <<'PY'
+sub("        if (ret && start > c->first) {", "        if (0 && ret) {")
+PY
+
+mutant "a change between the chunks of another" $OBJ $T_OBJ 1 \
+    /ram-block-attributes/concurrency/bounded-hold <<'PY'
+sub("    if (qatomic_read(&attr->changing)) {", "    if (0) {")
+PY
+
 # KVM's conversion path
 
 mutant "no restore of the KVM attribute" $KVM $T_KVM 1 \
     /kvm-convert/restore <<'PY'
-sub("""        if (parts->part[i].attributes_set || slots_updated) {""",
-    """        if (0 && (parts->part[i].attributes_set || slots_updated)) {""")
+sub("""        if (parts->part[i].attributes_set) {
+            ret = kvm_set_attributes_of_runs(""",
+    """        if (0) {
+            ret = kvm_set_attributes_of_runs(""")
 PY
 
 mutant "no undo of the parts already converted" $KVM $T_KVM 1 \
     /kvm-convert/all-or-nothing <<'PY'
-sub("""        for (j = 0; p->state_changed && p->undo && j < p->undo->len; j++) {""",
-    """        for (j = 0; 0; j++) {""")
+sub("        if (p->state_changed && p->undo) {", "        if (0) {")
+PY
+
+mutant "a refused conversion leaves what it faulted in" $KVM $T_KVM 1 \
+    /kvm-convert/restore /kvm-convert/all-or-nothing <<'PY'
+sub("        if (!to_private && p->state_tried) {", "        if (0) {")
+PY
+
+mutant "a failed undo ignored" $KVM $T_KVM 1 /kvm-convert/restore <<'PY'
+sub("        if (kvm_convert_undo(parts, to_private) ||",
+    "        if ((kvm_convert_undo(parts, to_private), 0) ||")
 PY
 
 mutant "slot (re)creation makes memory private" $KVM $T_KVM 1 \
     /kvm-convert/slot-recreation <<'PY'
-sub("""    QEMU_LOCK_GUARD(&kvm_convert_intent_lock);
-    kvm_convert_intent.slot_updates++;""", """    QEMU_LOCK_GUARD(&kvm_convert_intent_lock);
-    return kvm_set_attributes(start, size, true);
-    kvm_convert_intent.slot_updates++;""")
+sub("""    qatomic_inc(&kvm_convert_slot_updates);
+    return kvm_set_attributes_from_state(start, rb, offset, size);""",
+    """    qatomic_inc(&kvm_convert_slot_updates);
+    return kvm_set_attributes(start, size, true);""")
 PY
 
-mutant "slot (re)creation ignores the conversion in progress" $KVM $T_KVM 1 \
-    /kvm-convert/slot-recreation-window <<'PY'
-sub("    if (lo >= hi) {", "    if (true) {")
+mutant "no new attributes after slots were re-created meanwhile" $KVM $T_KVM 1 \
+    /kvm-convert/remap /kvm-convert/slot-recreation-window <<'PY'
+sub("    if (qatomic_read(&kvm_convert_slot_updates) == seen) {",
+    "    if (1) {")
 PY
 
 mutant "guest errors printed as host errors" $KVM $T_KVM 1 \
     /kvm-convert/bad-flood <<'PY'
-s = s.replace("qemu_log_mask(LOG_GUEST_ERROR, ", "error_report(")
-sub("error_report(\"%s: cannot convert", "error_report(\"%s: cannot convert")
+sub('        qemu_log_mask(LOG_GUEST_ERROR, "%s\\n", error_get_pretty(err));',
+    '        error_report("%s", error_get_pretty(err));')
 PY
 
 mutant "a repeated freeing failure reported each time" $KVM $T_KVM 1 \
     /kvm-convert/free-failure <<'PY'
-sub("    if (now < when || qatomic_cmpxchg(", "    if (0 && qatomic_cmpxchg(")
+sub("    if (error_ratelimit_pass(&kvm_convert_free_limit, 60)) {",
+    "    if (1 || error_ratelimit_pass(&kvm_convert_free_limit, 60)) {")
 PY
 
 mutant "a freeing failure fails the conversion" $KVM $T_KVM 1 \
@@ -230,21 +283,46 @@ sub("static void kvm_convert_free(KVMConvertPart *p, bool to_private)\n{",
     "static bool fake_freeing_failed;\n"
     "static void kvm_convert_free(KVMConvertPart *p, bool to_private)\n{")
 sub("""    if (ret) {
-        kvm_convert_report(&next_report,""", """    fake_freeing_failed = ret;
+        kvm_convert_free_failed(err, rb,""", """    fake_freeing_failed = ret;
     if (ret) {
-        kvm_convert_report(&next_report,""")
+        kvm_convert_free_failed(err, rb,""")
 PY
 
 # The lock order of the integration issue: a converting thread holds what
 # the commit path needs across its KVM ioctl.
 mutant "the commit path waits for a converting thread" $KVM $T_KVM 1 \
     /kvm-convert/lock-order <<'PY'
-sub("""    QEMU_LOCK_GUARD(&kvm_convert_intent_lock);
-    kvm_convert_intent.start = start;""", """    qemu_mutex_lock(&kvm_convert_intent_lock);
-    kvm_convert_intent.start = start;""")
-sub("""    QEMU_LOCK_GUARD(&kvm_convert_intent_lock);
-    kvm_convert_intent.size = 0;
-    return kvm_convert_intent.slot_updates != updates;""", """    kvm_convert_intent.size = 0;
-    qemu_mutex_unlock(&kvm_convert_intent_lock);
-    return kvm_convert_intent.slot_updates != updates;""")
+sub("""    qatomic_inc(&kvm_convert_slot_updates);
+    return kvm_set_attributes_from_state(start, rb, offset, size);""",
+    """    QEMU_LOCK_GUARD(&kvm_convert_lock);
+    qatomic_inc(&kvm_convert_slot_updates);
+    return kvm_set_attributes_from_state(start, rb, offset, size);""")
+PY
+
+# An SEV guest's termination request
+
+mutant "a termination request is a shutdown" $SEV $T_SEV 1 \
+    /sev-termination/linux-psc <<'PY'
+sub("    qemu_system_guest_panicked(info);",
+    "    qapi_free_GuestPanicInformation(info);\n"
+    "    qemu_system_shutdown_request(SHUTDOWN_CAUSE_GUEST_SHUTDOWN);")
+PY
+
+mutant "the GHCB's address taken for a reason" $SEV $T_SEV 1 \
+    /sev-termination/ghcb <<'PY'
+sub("    if ((ghcb & GHCB_MSR_INFO_MASK) == GHCB_MSR_TERM_REQ) {",
+    "    if (1) {")
+PY
+
+mutant "a guest panicked without the BQL" $SEV $T_SEV 1 \
+    /sev-termination/general <<'PY'
+sub("""    bql_lock();
+    qemu_system_guest_panicked(info);
+    bql_unlock();""", "    qemu_system_guest_panicked(info);")
+PY
+
+mutant "a repeated termination request reported each time" $SEV $T_SEV 1 \
+    /sev-termination/repeated <<'PY'
+sub("    if (error_ratelimit_pass(&limit, 60)) {",
+    "    if (1 || error_ratelimit_pass(&limit, 60)) {")
 PY

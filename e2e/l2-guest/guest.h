@@ -69,6 +69,7 @@ void printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void report(bool pass, const char *test, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 __attribute__((noreturn)) void finish(void);
+__attribute__((noreturn)) void finish_terminate(void);
 __attribute__((noreturn)) void die(const char *test, const char *why);
 void idt_init(void);
 void io_delay(unsigned n);
@@ -84,6 +85,7 @@ struct watchdog {
 };
 void wd_start(struct watchdog *wd, unsigned seconds);
 bool wd_expired(struct watchdog *wd);
+void wait_seconds(unsigned seconds);
 
 /* hw.c: PCI, edu, hypercall, APs */
 uint32_t pci_read32(uint32_t bdf, unsigned off);

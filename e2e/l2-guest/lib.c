@@ -7,6 +7,9 @@
 #define COM1 0x3f8
 #define COM_LSR_THRE 0x20
 #define EXIT_PORT 0xf4          /* isa-debug-exit: QEMU exits with (v << 1) | 1 */
+#define TERM_PORT 0xf8          /* sw-protected-vm: an SEV termination request */
+/* GHCB MSR protocol: reason code << 16 | reason set << 12 | 0x100 (TERM_REQ) */
+#define GHCB_TERM_PSC_REQUEST (1u << 16 | 1u << 12 | 0x100u)
 
 static unsigned passed, failed;
 static int console_lock;
@@ -161,6 +164,25 @@ void finish(void)
     }
 }
 
+/*
+ * The end of a guest that cannot go on, as a Linux SEV-SNP guest ends after
+ * a failed page state change: a GHCB MSR protocol termination request,
+ * reason set 1 (Linux), code 1 (GHCB_TERM_PSC).  The test VM has no GHCB:
+ * a 32-bit write of the request to port 0xf8 stands for it
+ * (e2e/qemu/0001-e2e-sw-protected-vm.patch), and QEMU panics the guest.
+ * The results first; should QEMU return from the request, that is a
+ * failure, and the guest exits through isa-debug-exit.
+ */
+void finish_terminate(void)
+{
+    printk("E2E-L2-DONE: %u %u\n", passed, failed);
+    printk("E2E-L2: INFO requesting termination: GHCB MSR value 0x%05x to port 0x%x\n",
+           GHCB_TERM_PSC_REQUEST, TERM_PORT);
+    outl(TERM_PORT, GHCB_TERM_PSC_REQUEST);
+    report(false, "terminate", "QEMU returned from the termination request");
+    finish();
+}
+
 void die(const char *test, const char *why)
 {
     report(false, test, "%s", why);
@@ -264,6 +286,17 @@ bool wd_expired(struct watchdog *wd)
      * 2 million calls a second here, nested guests far fewer.
      */
     return wd->ticks > wd->limit_s || ++wd->spins / 25000000u > wd->limit_s;
+}
+
+/* Wait @seconds seconds (RTC), doing nothing. */
+void wait_seconds(unsigned seconds)
+{
+    struct watchdog wd;
+
+    wd_start(&wd, seconds);
+    while (!wd_expired(&wd)) {
+        cpu_relax();
+    }
 }
 
 /* gcc may emit calls to these even in freestanding code. */

@@ -327,6 +327,16 @@ static void test_limit_fits(void)
            LIMIT_FIT_PAGES, r, summary(&pr, true, s, sizeof(s)));
 }
 
+/*
+ * A line l2-run acts on (samples QEMU, asks its monitor), then a wait of
+ * @seconds: "E2E-L2: WAIT NAME SECONDS".
+ */
+static void mark(const char *what, unsigned seconds)
+{
+    printk("E2E-L2: WAIT %s %u\n", what, seconds);
+    wait_seconds(seconds);
+}
+
 /* smp: the AP converts while the BSP makes QEMU rebuild the memory map. */
 static volatile struct {
     uint32_t started, go, done;
@@ -436,6 +446,175 @@ static void test_smp(unsigned rounds, unsigned timeout_s)
            summary(&pr, !priv, s, sizeof(s)));
 }
 
+/*
+ * refused-section: a RamDiscardManager section that VFIO cannot map when
+ * it appears at run time (q35's PAM re-adds RAM below 1 MiB while the
+ * legacy container is full) refuses every conversion to shared into it,
+ * until guest memory was unmapped and another memory transaction maps it.
+ *
+ * The ROM area [0xC0000, 0xE0000) (PAM1-PAM4, 16 KiB segments) is set to
+ * PCI first, where pc.rom shows, and pc.rom is made private, so that it
+ * takes no DMA mappings whatever PAM says.  SEG is then one section of
+ * node 0's RAM when its PAM nibble says RAM (its neighbours show pc.rom),
+ * and none when it says PCI.  The container's room is what the first run
+ * finds (fill=0: calibrate, share until a 1-page conversion fails); the
+ * second run shares exactly that many pages (fill=N) and so refuses no
+ * conversion before SEG re-appears: QEMU's report of the refused section
+ * is the container's first (one a minute).
+ */
+#define ROM_AREA 0xc0000u
+#define ROM_AREA_PAGES 32u
+#define SEG 0xd0000u            /* PAM3, low nibble */
+#define SEG_PAGES 4u
+#define SEG_SHARED 2u           /* shared in section-shared: the section's mappings */
+#define FAR_SEG 0xd8000u        /* PAM4, low nibble: another transaction (not
+                                   0xC0000: kvmvapic's ROM alias covers its start) */
+#define PAM_PCI 0x0
+#define PAM_RAM 0x3
+#define FILL_START LIMIT_START  /* private from the start, as in mode limit */
+#define FILL_PAGES LIMIT_PAGES
+#define FILL_FREED 8u           /* made private in section-removed */
+#define RETRY_FREED 16u         /* made private before the retry */
+
+/* The PAM nibble of the 16 KiB segment at @seg (0xC0000-0xEFFFF). */
+static void pam_set(uint32_t seg, uint8_t attr)
+{
+    unsigned idx = (seg - 0xc0000u) / 0x4000u;
+    unsigned reg = MCH_PAM0 + 1 + idx / 2, shift = idx & 1 ? 4 : 0;
+    uint8_t v = pci_read8(MCH, reg);
+
+    pci_write8(MCH, reg, (uint8_t)((v & ~(0xfu << shift)) | (unsigned)attr << shift));
+}
+
+/* Share @n pages from *next on, at most @chunk a hypercall; returns the first failure. */
+static int share_pages(uint32_t *next, unsigned n, unsigned chunk, unsigned *calls)
+{
+    while (n) {
+        unsigned c = n < chunk ? n : chunk;
+        int r = (int)map_gpa_range(*next, c, SHARED);
+
+        (*calls)++;
+        if (r) {
+            return r;
+        }
+        *next += c * PAGE_SIZE;
+        n -= c;
+    }
+    return 0;
+}
+
+static void test_refused_section(unsigned room, bool debug, unsigned refused_wait)
+{
+    static struct probe seg_shared, seg_page;
+    uint32_t next = FILL_START;
+    unsigned calls = 0, filled = 0;
+    char s1[100], s2[100];
+    int r1, r2, r3;
+
+    printk("E2E-L2: INFO refused-section: PAM1-4 %02x %02x %02x %02x, %s\n",
+           pci_read8(MCH, MCH_PAM0 + 1), pci_read8(MCH, MCH_PAM0 + 2),
+           pci_read8(MCH, MCH_PAM0 + 3), pci_read8(MCH, MCH_PAM0 + 4),
+           room ? "fill given" : "calibrating");
+    for (unsigned k = 1; k <= 4; k++) {
+        pci_write8(MCH, MCH_PAM0 + k, 0x00);
+    }
+    r1 = (int)map_gpa_range(ROM_AREA, ROM_AREA_PAGES, PRIVATE);
+    pam_set(SEG, PAM_RAM);
+    if (r1) {
+        report(false, "section-shared", "setup: pc.rom [0x%05x, +%u pages) to private -> %d (want 0)",
+               ROM_AREA, ROM_AREA_PAGES, r1);
+        return;
+    }
+    if (debug) {
+        mark("mtree", 3);
+    }
+
+    /* (a) the segment's pages private, then SEG_SHARED of them shared */
+    probe_range(&seg_page, SEG, SEG_PAGES);
+    r1 = (int)map_gpa_range(SEG, SEG_PAGES, PRIVATE);
+    device_roundtrip(&seg_page);
+    bool ok1 = !r1 && none_reachable(&seg_page);
+    summary(&seg_page, false, s1, sizeof(s1));
+    r2 = (int)map_gpa_range(SEG, SEG_SHARED, SHARED);
+    probe_range(&seg_shared, SEG, SEG_SHARED);
+    fill(&seg_shared);
+    device_read(&seg_shared);
+    report(ok1 && !r2 && all_reachable(&seg_shared), "section-shared",
+           "PAM 0x%05x RAM: %u pages to private -> %d, device write+read %s; %u to shared -> %d, device read %s",
+           SEG, SEG_PAGES, r1, s1, SEG_SHARED, r2, summary(&seg_shared, true, s2, sizeof(s2)));
+
+    /* (b) the container full */
+    if (!room) {
+        int refused = 0;
+        for (unsigned c = 1024; c && !refused; c /= 2) {
+            while (filled + c <= FILL_PAGES - FILL_FREED - RETRY_FREED - SEG_SHARED) {
+                int r = (int)map_gpa_range(next, c, SHARED);
+                calls++;
+                if (r) {
+                    refused = c == 1 ? r : 0;
+                    break;
+                }
+                next += c * PAGE_SIZE;
+                filled += c;
+            }
+        }
+        report(refused != 0, "section-fill",
+               "calibration: the container took %u pages (%u hypercalls), then a 1-page one returned %d (want non-zero)",
+               filled, calls, refused);
+        printk("E2E-L2: INFO refused-section fill=%u\n", filled);
+        return;
+    }
+    if (room < FILL_FREED + RETRY_FREED) {
+        report(false, "section-fill", "fill=%u: the steps after it free pages of the fill, want >= %u",
+               room, FILL_FREED + RETRY_FREED);
+        return;
+    }
+    r1 = share_pages(&next, room, 1024, &calls);
+    report(!r1, "section-fill", "%u pages (the calibration's) shared in %u hypercalls -> %d (want 0): the container is full",
+           room, calls, r1);
+
+    /* (c) entries freed, the section removed, the container filled again */
+    r1 = (int)map_gpa_range(FILL_START, FILL_FREED, PRIVATE);
+    pam_set(SEG, PAM_PCI);
+    calls = 0;
+    r2 = share_pages(&next, FILL_FREED + SEG_SHARED, 1, &calls);
+    report(!r1 && !r2, "section-removed",
+           "%u pages to private -> %d; PAM 0x%05x PCI (its %u mappings freed); %u 1-page shares -> %d (want 0, 0): full again",
+           FILL_FREED, r1, SEG, SEG_SHARED, FILL_FREED + SEG_SHARED, r2);
+
+    /* (d) the section re-appears: it cannot be mapped, nothing shares there */
+    pam_set(SEG, PAM_RAM);
+    device_read(&seg_shared);   /* their patterns of (a): the state says shared */
+    bool ok4 = none_reachable(&seg_shared);
+    summary(&seg_shared, false, s1, sizeof(s1));
+    if (debug) {
+        mark("mtree", 3);
+    }
+    if (refused_wait) {
+        mark("refused-wait", refused_wait);
+    }
+    probe_range(&seg_page, SEG + SEG_SHARED * PAGE_SIZE, 1);
+    r3 = (int)map_gpa_range(seg_page.page[0], 1, SHARED);
+    device_roundtrip(&seg_page);
+    report(ok4 && r3 && none_reachable(&seg_page), "section-refused",
+           "PAM 0x%05x RAM again: its %u shared pages, device read %s; 0x%08x to shared -> %d (want non-zero), device write+read %s",
+           SEG, SEG_SHARED, s1, seg_page.page[0], r3, summary(&seg_page, false, s2, sizeof(s2)));
+
+    /* (e) mappings freed, another memory transaction: (f) the section is mapped */
+    r1 = (int)map_gpa_range(FILL_START + FILL_FREED * PAGE_SIZE, RETRY_FREED, PRIVATE);
+    pam_set(FAR_SEG, PAM_RAM);
+    device_read(&seg_shared);
+    bool ok6 = all_reachable(&seg_shared);
+    summary(&seg_shared, true, s1, sizeof(s1));
+    r2 = (int)map_gpa_range(seg_page.page[0], 1, SHARED);
+    fill(&seg_page);
+    device_read(&seg_page);
+    report(!r1 && ok6 && !r2 && all_reachable(&seg_page), "section-retried",
+           "%u pages to private -> %d, PAM 0x%05x RAM; the %u shared pages of 0x%05x, device read %s; 0x%08x to shared -> %d (want 0), device read %s",
+           RETRY_FREED, r1, FAR_SEG, SEG_SHARED, SEG, s1, seg_page.page[0], r2,
+           summary(&seg_page, true, s2, sizeof(s2)));
+}
+
 /* The command line: QEMU passes "KERNEL-PATH ARGS"; we look for key=value words. */
 static char cmdline[256];
 static char *argv[16];
@@ -539,14 +718,20 @@ void guest_main(uint32_t magic, const struct multiboot_info *mbi)
         test_two_blocks();
         test_bad_request();
     } else if (mode && streq(mode, "limit")) {
+        mark("rss-before", 2);  /* l2-run samples QEMU's RSS */
         test_limit_refused();
+        mark("rss-after", 2);
         test_limit_fits();
+        finish_terminate();
+    } else if (mode && streq(mode, "refused-section")) {
+        test_refused_section(arg_number("fill", 0), arg_flag("debug"),
+                             arg_number("refusedwait", 0));
     } else if (mode && streq(mode, "smp")) {
         test_smp(arg_number("n", 200), arg_number("timeout", 300));
     } else if (mode && streq(mode, "stale-demo")) {
         test_private_unreachable();
     } else {
-        report(false, "mode", "want mode=functional|limit|smp|stale-demo|idle on the command line");
+        report(false, "mode", "want mode=functional|limit|refused-section|smp|stale-demo|idle on the command line");
     }
     finish();
 }
