@@ -310,8 +310,13 @@ PY
 
 mutant "the GHCB's address taken for a reason" $SEV $T_SEV 1 \
     /sev-termination/ghcb <<'PY'
-sub("    if ((ghcb & GHCB_MSR_INFO_MASK) == GHCB_MSR_TERM_REQ) {",
-    "    if (1) {")
+sub("    } else if ((ghcb & GHCB_MSR_INFO_MASK) == GHCB_MSR_TERM_REQ) {",
+    "    } else if (1) {")
+PY
+
+mutant "an event without data taken for a GHCB request" $SEV $T_SEV 1 \
+    /sev-termination/no-data <<'PY'
+sub("    if (!run->system_event.ndata) {", "    if (0) {")
 PY
 
 mutant "a guest panicked without the BQL" $SEV $T_SEV 1 \
