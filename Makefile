@@ -1,9 +1,10 @@
-# Shared device assignment for confidential guests: a QEMU 10.0 patch series.
+# Shared device assignment for confidential guests: QEMU patch series for
+# two bases, QEMU 10.0 (patches/qemu-10.0) and QEMU 10.2 (patches/qemu-10.2).
 #
-#   make            build the patched qemu-system-x86_64 (build/qemu/build/)
-#   make check      check the series from patches/ on fresh trees
-#   make tree       (re)create the work tree build/qemu from patches/
-#   make export     write the commits of build/qemu back to patches/
+#   make            build the patched qemu-system-x86_64 (build/qemu-10.0/build/)
+#   make check      check both series from patches/ on fresh trees
+#   make tree       (re)create the work tree build/qemu-$(QEMU) from its series
+#   make export     write the commits of build/qemu-$(QEMU) back to its series
 #   make check-tsan the series' unit tests under ThreadSanitizer (clang)
 #   make check-32bit what the series touches, built for an i686 host (i386
 #                   multiarch); its unit tests run as i386 binaries
@@ -12,13 +13,18 @@
 #   make check-e2e-demo  the same test failing on a mutant and on the base
 #   make deps       install build dependencies (apt, root or sudo)
 #
-# Variables: BUILD (work area, default ./build), SHARED (package cache,
-# default ../shared), QEMU_DSC (another QEMU 10.0.x .dsc to use as base).
+# Variables: QEMU (the base: 10.0, the default, or 10.2; every target takes
+# it, and make check given QEMU checks that series alone), BUILD (work area,
+# default ./build), SHARED (package cache, default ../shared), QEMU_DSC
+# (another source package of the selected base, a .dsc path).
 
 BUILD ?= $(CURDIR)/build
 SHARED ?= $(CURDIR)/../shared
+QEMU ?= 10.0
 QEMU_DSC ?=
-export BUILD SHARED QEMU_DSC
+export BUILD SHARED QEMU QEMU_DSC
+# make check: both series, unless the base was chosen (make check QEMU=10.2).
+CHECK_BASES ?= $(if $(filter command line environment,$(origin QEMU)),$(QEMU),10.0 10.2)
 
 S := $(CURDIR)/scripts
 
@@ -36,19 +42,19 @@ tree: deps
 	@$(S)/tree.sh
 
 build: deps
-	@test -d $(BUILD)/qemu/.git || $(S)/tree.sh
+	@test -d $(BUILD)/qemu-$(QEMU)/.git || $(S)/tree.sh
 	@$(S)/build.sh
 
 export:
 	@$(S)/export.sh
 
 check: deps
-	@$(S)/check.sh
+	@$(S)/check-all.sh $(CHECK_BASES)
 
 check-tsan: deps
 	@$(S)/check-tsan.sh
 
-# The check tree build/check/qemu (made if missing), built in its build-i686.
+# The check tree build/check-$(QEMU)/qemu (made if missing), built in its build-i686.
 check-32bit: deps
 	@$(S)/check-32bit.sh
 
@@ -66,14 +72,16 @@ check-e2e:
 check-e2e-demo:
 	@$(S)/e2e-demo.sh
 
-# Re-derive scripts/qtest-base-failures from the unpatched base (slow).
+# Re-derive scripts/qtest-base-failures-$(QEMU) from the unpatched base (slow).
 base-failures: deps
 	@$(S)/base-failures.sh
 
 clean:
-	rm -rf $(BUILD)/check
+	rm -rf $(BUILD)/check-*
 
 distclean:
-	@if [ -d $(BUILD)/qemu/.git ] && ! $(S)/tree-is-exported.sh; then \
-	    echo "refusing: $(BUILD)/qemu holds work not in patches/"; exit 1; fi
+	@for b in 10.0 10.2; do \
+	    if [ -d $(BUILD)/qemu-$$b/.git ] && ! QEMU=$$b $(S)/tree-is-exported.sh; then \
+	        echo "refusing: $(BUILD)/qemu-$$b holds work not in patches/qemu-$$b"; exit 1; fi; \
+	done
 	rm -rf $(BUILD)

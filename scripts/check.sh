@@ -29,7 +29,9 @@ CQ=$CHECK_DIR/qemu          # Debian base + series; built and tested
 CU=$CHECK_DIR/upstream      # orig tarball + series; apply only
 LOGS=$CHECK_DIR/logs
 ALLOW=$TOP/scripts/checkpatch-allowlist
-KNOWN=$TOP/scripts/qtest-base-failures
+KNOWN=$TOP/scripts/qtest-base-failures-$QEMU
+# The checkers that know one base's code: mutants-10.0.sh and so on.
+MUTANTS_SH=$TOP/scripts/mutants-$QEMU.sh
 # Which commits also run check-unit: "touched" (those that change tests/,
 # but the last: the tests step runs it there), "unit" (every one), "none"
 BISECT_TESTS=${BISECT_TESTS:-touched}
@@ -43,9 +45,11 @@ want() { case " $CHECK_STEPS " in *" $1 "*) return 0 ;; esac; return 1; }
 passed=0
 failed=0
 skipped=0
-pass() { passed=$((passed + 1)); printf 'PASS  %s\n' "$*"; }
-fail() { failed=$((failed + 1)); printf 'FAIL  %s\n' "$*"; }
-skip() { skipped=$((skipped + 1)); printf 'SKIP  %s\n' "$*"; }
+# CHECK_TAG (check-all.sh sets it to "10.2 " and so on) starts every verdict.
+TAG=${CHECK_TAG:-}
+pass() { passed=$((passed + 1)); printf 'PASS  %s%s\n' "$TAG" "$*"; }
+fail() { failed=$((failed + 1)); printf 'FAIL  %s%s\n' "$TAG" "$*"; }
+skip() { skipped=$((skipped + 1)); printf 'SKIP  %s%s\n' "$TAG" "$*"; }
 # verdicts PREFIX: count the PASS/FAIL/SKIP lines of a checker on stdin;
 # its detail lines ("      | ...") are shown as they are.
 verdicts() {
@@ -73,7 +77,7 @@ n_patches=$(series_files | wc -l)
 mapfile -t files < <(series_files)
 
 # ---------------------------------------------------------------- a. apply
-step_start "apply: $n_patches patch(es) from patches/series"
+step_start "apply: $n_patches patch(es) from ${PATCHES#"$TOP/"}/series"
 apply_ok=1
 fresh_clone "$BASE_REPO" "$CQ"
 if PATCHES=$PATCHES "$TOP/scripts/apply-series.sh" "$CQ" > "$LOGS/apply-debian.log" 2>&1; then
@@ -192,7 +196,8 @@ fi
 step_end bisect
 
 # ---------------------------------------------------------------- c. style
-# Allowlist lines: "<patch file glob> <TAB> <warning text regex> <TAB> # reason"
+# Allowlist lines: "<series>/<patch file glob> <TAB> <warning text regex> <TAB> # reason",
+# the series being the directory under patches/ (qemu-10.2 and so on).
 allowed() {  # allowed FILE LINE
     local glob re
     [ -f "$ALLOW" ] || return 1
@@ -219,7 +224,7 @@ else
         while IFS= read -r report; do
             case $report in
             ERROR:*) bad+=("$report") ;;
-            WARNING:*) allowed "$f" "$report" || bad+=("$report") ;;
+            WARNING:*) allowed "${PATCHES##*/}/$f" "$report" || bad+=("$report") ;;
             esac
         done < <(awk '/^(ERROR|WARNING): / { r = $0; getline loc;
                                               sub(/^#[0-9]+: /, "", loc);
@@ -240,6 +245,8 @@ step_end style
 
 # ---------------------------------------------------------------- d. tests
 # meson_results LOGBASE PREFIX: PASS/FAIL/SKIP per test of a meson test run.
+# A test that timed out there was rerun alone (rerun_timeouts); its verdict
+# is that of the rerun, and the line says so.
 meson_results() {
     local json=$CQ/build/meson-logs/$1.json line
     if [ ! -s "$json" ]; then
@@ -252,15 +259,47 @@ meson_results() {
         SKIP*) skip "$2: ${line#* }" ;;
         *) fail "$2: ${line#* }" ;;
         esac
-    done < <("$PYTHON" - "$json" <<'PY'
+    done < <("$PYTHON" - "$json" "$CQ/build/meson-logs/$1-rerun.json" <<'PY'
+import json, os, sys
+def results(path):
+    if not os.path.exists(path):
+        return {}
+    return {t["name"]: t for t in map(json.loads, open(path))}
+first, again = results(sys.argv[1]), results(sys.argv[2])
+for name, t in first.items():
+    r = t["result"]
+    how = f"{r.lower()}, {t['duration']:.1f}s"
+    if r == "TIMEOUT" and name in again:
+        a = again[name]
+        r = a["result"]
+        how += f" beside other tests; alone: {r.lower()}, {a['duration']:.1f}s"
+    r = {"OK": "OK", "EXPECTEDFAIL": "OK", "SKIP": "SKIP"}.get(r, r)
+    print(f"{r} {name} ({how})")
+PY
+)
+}
+
+# rerun_timeouts LOGBASE: the tests of that run that hit their timeout while
+# sharing the machine's cores with the others run again, one at a time, with
+# twice the time (a loaded 2-core CI machine starves some of the base's own
+# timing-bound tests, test-nested-aio-poll for one).  Failures are not rerun.
+rerun_timeouts() {
+    local json=$CQ/build/meson-logs/$1.json
+    local -a late
+    rm -f "$CQ/build/meson-logs/$1-rerun.json"
+    [ -s "$json" ] || return 0
+    mapfile -t late < <("$PYTHON" - "$json" <<'PY'
 import json, sys
 for raw in open(sys.argv[1]):
     t = json.loads(raw)
-    r = t["result"]
-    r = {"OK": "OK", "EXPECTEDFAIL": "OK", "SKIP": "SKIP"}.get(r, r)
-    print(f"{r} {t['name']} ({r.lower()}, {t['duration']:.1f}s)")
+    if t["result"] == "TIMEOUT":
+        print(t["name"].split(" / ", 1)[-1])
 PY
 )
+    [ ${#late[@]} -gt 0 ] || return 0
+    log "rerunning alone, timed out beside other tests: ${late[*]}"
+    "$CQ/build/pyvenv/bin/meson" test -C "$CQ/build" --no-rebuild -t 2 \
+        --num-processes 1 --print-errorlogs --logbase "$1-rerun" "${late[@]}" || true
 }
 
 tip_built=
@@ -290,6 +329,7 @@ else
     fi
 
     unit_run unit > "$LOGS/unit.log" 2>&1 || true
+    rerun_timeouts unit >> "$LOGS/unit.log" 2>&1
     meson_results unit unit
 
     # The x86_64 qtests, but those failing on the unpatched base here.
@@ -309,6 +349,7 @@ else
     else
         "$CQ/build/pyvenv/bin/meson" test -C "$CQ/build" --no-rebuild -t 1 --num-processes "$JOBS" \
             --print-errorlogs --logbase qtest "${run[@]}" > "$LOGS/qtest.log" 2>&1 || true
+        rerun_timeouts qtest >> "$LOGS/qtest.log" 2>&1
         meson_results qtest qtest
     fi
 fi
@@ -320,10 +361,12 @@ if ! want mutants; then
     skip "mutants: not selected (CHECK_STEPS)"
 elif [ -z "$tip_built" ]; then
     fail "mutants: not run (the tests step built nothing at the tip)"
+elif [ ! -x "$MUTANTS_SH" ]; then
+    skip "mutants: no mutants written for the QEMU $QEMU series yet (${MUTANTS_SH#"$TOP/"})"
 elif [ ! -x "$CQ/build/tests/unit/test-ram-block-attributes" ]; then
     fail "mutants: not run (the series has no test-ram-block-attributes)"
 else
-    verdicts "" < <("$TOP/scripts/mutants.sh" "$CQ" 2> "$LOGS/mutants.log" |
+    verdicts "" < <("$MUTANTS_SH" "$CQ" 2> "$LOGS/mutants.log" |
                     tee -a "$LOGS/mutants.log")
 fi
 step_end mutants
@@ -334,6 +377,8 @@ if ! want bench; then
     skip "bench: not selected (CHECK_STEPS)"
 elif [ -z "$tip_built" ]; then
     fail "bench: not run (the tests step built nothing at the tip)"
+elif [ ! -f "$CQ/tests/bench/ram-block-attributes-bench.c" ]; then
+    skip "bench: the QEMU $QEMU series has no tests/bench/ram-block-attributes-bench.c yet"
 elif "$TOP/scripts/bench.sh" "$CQ" --quick > "$LOGS/bench.log" 2>&1; then
     pass "$(grep '^bench:' "$LOGS/bench.log")"
 else

@@ -3,25 +3,51 @@
 #
 # Every path can be overridden from the environment (the Makefile passes its
 # variables through), so a second work area or another 10.0.x base is one
-# variable away.
+# variable away.  QEMU=10.0|10.2 selects the base (and with it every path).
 
 set -euo pipefail
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${BUILD:-$TOP/build}
 SHARED=${SHARED:-$TOP/../shared}
-PATCHES=${PATCHES:-$TOP/patches}
 
-# The base: Debian 13's QEMU 10.0.13 source package. QEMU_DSC may name
-# another 10.0.x .dsc (a path; the files it lists must sit beside it).
+# The base a script works on: QEMU=10.0 (the default) or QEMU=10.2.  Each
+# base has its series (patches/qemu-$QEMU), its pristine sources, work tree,
+# check trees and e2e area under build/, side by side.
+QEMU=${QEMU:-10.0}
+QEMU_BASES=(10.0 10.2)
 QEMU_SRC_PKG=qemu
-QEMU_SRC_VERSION=${QEMU_SRC_VERSION:-1:10.0.13+ds-0+deb13u1}
+case $QEMU in
+10.0)
+    # Debian 13's QEMU 10.0.13.  QEMU_DSC may name another 10.0.x .dsc (a
+    # path; the files it lists must sit beside it).
+    QEMU_SRC_VERSION=${QEMU_SRC_VERSION:-1:10.0.13+ds-0+deb13u1}
+    # Where the archive has it: the suites tried, in order.
+    QEMU_SRC_SUITES=${QEMU_SRC_SUITES:-trixie trixie-updates}
+    ;;
+10.2)
+    # QEMU 10.2.2 as Debian carried it (unstable/testing, 2026); the
+    # archive has moved on and will drop it: ../shared/dist keeps it.
+    QEMU_SRC_VERSION=${QEMU_SRC_VERSION:-1:10.2.2+ds-1}
+    QEMU_SRC_SUITES=${QEMU_SRC_SUITES:-sid forky trixie-backports}
+    ;;
+*)
+    printf 'error: QEMU=%s: no such base (one of: %s)\n' "$QEMU" "${QEMU_BASES[*]}" >&2
+    exit 2
+    ;;
+esac
 QEMU_DSC=${QEMU_DSC:-}
-QEMU_SRC_SUITE=${QEMU_SRC_SUITE:-trixie}
+PATCHES=${PATCHES:-$TOP/patches/qemu-$QEMU}
+
+# The pristine base as git repositories (commit tagged "base"), made once by
+# fetch-base.sh; trees are clones of it.
+SRC_DIR=${SRC_DIR:-$BUILD/src-$QEMU}
+BASE_REPO=$SRC_DIR/base.git
+UPSTREAM_REPO=$SRC_DIR/upstream.git
 
 # Work tree (edited by developers) and the trees `make check` makes afresh.
-TREE=${TREE:-$BUILD/qemu}
-CHECK_DIR=${CHECK_DIR:-$BUILD/check}
+TREE=${TREE:-$BUILD/qemu-$QEMU}
+CHECK_DIR=${CHECK_DIR:-$BUILD/check-$QEMU}
 
 IDENT_NAME="Shared Device Assignment Developers"
 IDENT_EMAIL="devel@shared-device-assignment.invalid"
@@ -30,11 +56,20 @@ export GIT_COMMITTER_NAME="$IDENT_NAME" GIT_COMMITTER_EMAIL="$IDENT_EMAIL"
 
 CONFIGURE_FLAGS=(--target-list=x86_64-softmmu --enable-kvm --disable-tcg
                  --disable-docs --disable-rust --disable-install-blobs)
-
 # The devices of make check's bisect builds (--without-default-devices):
 # what compiles every C file of the series; check.sh fails if one is not.
 BISECT_DEVICES=(CONFIG_Q35=y CONFIG_VFIO_PCI=y CONFIG_VIRTIO_PCI=y
                 CONFIG_VIRTIO_MEM=y CONFIG_SEV=y)
+case $QEMU in
+10.2)
+    # 10.2 builds the Hyper-V host accelerator (mshv) by default: not ours.
+    CONFIGURE_FLAGS+=(--disable-mshv)
+    # CONFIG_CXL (which needs PXB): 10.2's ACPI_X86 selects ACPI_CXL
+    # (hw/acpi/cxl.c) without CXL, whose hw/cxl/cxl-host.c that file calls:
+    # without it the lean build does not link (a base defect).
+    BISECT_DEVICES+=(CONFIG_TDX=y CONFIG_PXB=y CONFIG_CXL=y)
+    ;;
+esac
 
 # Debian ships QEMU's wheel-less venv expectations with its own python3;
 # a python from elsewhere (pyenv) lacks the system's meson module.
@@ -65,16 +100,11 @@ as_root() {
     fi
 }
 
-# Patch files of the series, in order, from patches/series.
+# Patch files of the series, in order, from $PATCHES/series.
 series_files() {
     [ -f "$PATCHES/series" ] || return 0
     grep -v -e '^#' -e '^[[:space:]]*$' "$PATCHES/series"
 }
-
-# The pristine base as a git repository (commit tagged "base"), made once by
-# fetch-base.sh; trees are clones of it.
-BASE_REPO=$BUILD/src/base.git
-UPSTREAM_REPO=$BUILD/src/upstream.git
 
 # fresh_clone REPO DIR: DIR becomes REPO's base with nothing else; an
 # existing DIR keeps only its ignored build/ directory (for ccache-free

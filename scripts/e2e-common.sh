@@ -5,9 +5,10 @@
 E2E_SRC=$TOP/e2e
 E2E_BUILD=${E2E_BUILD:-$BUILD/e2e}
 E2E_DL=$E2E_BUILD/dl
-# A variant of the run (E2E_VARIANT=mutant, base: scripts/e2e-demo.sh) keeps
-# its logs, initramfs and traces apart.
-E2E_SUFFIX=${E2E_VARIANT:+-$E2E_VARIANT}
+# Each base (QEMU=10.0|10.2) and a variant of the run (E2E_VARIANT=mutant,
+# base: scripts/e2e-demo.sh) keep their logs, initramfs and traces apart;
+# the kernel, the downloads and the L2 guest are shared.
+E2E_SUFFIX=-$QEMU${E2E_VARIANT:+-$E2E_VARIANT}
 E2E_LOGS=$E2E_BUILD/logs$E2E_SUFFIX
 E2E_VERSIONS=$E2E_BUILD/versions.txt
 

@@ -3,11 +3,11 @@
 # check-e2e-demo).  Two runs of the rig (scripts/e2e.sh), each with only
 # the nested functional checks, whose guest must see the stale mapping:
 #
-#   mutant  the series with e2e/mutants/no-unmap-on-private.patch (VFIO is
+#   mutant  the series with e2e/mutants-$QEMU/no-unmap-on-private.patch (VFIO is
 #           not told when memory becomes private), legacy container and
 #           iommufd: the guest's private-unreachable test must fail;
-#   base    QEMU 10.0 without the series, its guest_memfd discard check
-#           relaxed so that VFIO starts (e2e/base-demo): the same test must
+#   base    QEMU $QEMU without the series, its guest_memfd discard check
+#           relaxed so that VFIO starts (e2e/base-demo-$QEMU): the same test must
 #           fail, the device reading the page the guest made private.
 #
 # One PASS line per run whose guest saw the stale mapping (with the guest's
@@ -23,17 +23,17 @@ failed=0
 demo() {
     local name=$1 want=$2 log console stale
     shift 2
-    log=$E2E_BUILD/demo-$name.log
+    log=$E2E_BUILD/demo-$QEMU-$name.log
     env E2E_VARIANT="$name" E2E_MODEL_TRACE=0 "$@" "$TOP/scripts/e2e.sh" > "$log" 2>&1 || true
-    console=$E2E_BUILD/logs-$name/console.log
+    console=$E2E_BUILD/logs-$QEMU-$name/console.log
     stale=$(grep -a 'E2E-L2: FAIL private-unreachable' "$console" 2>/dev/null | grep -c 'the stale mapping' || true)
     grep -a 'E2E-L2: FAIL private-unreachable\|^l2-run:' "$console" 2>/dev/null | sed 's/^/      | /'
     if [ "$stale" -eq "$want" ]; then
         passed=$((passed + 1))
-        echo "PASS  e2e demo $name: the device read a page the guest made private, in $stale of $want run(s), as it must"
+        echo "PASS  e2e demo $QEMU $name: the device read a page the guest made private, in $stale of $want run(s), as it must"
     else
         failed=$((failed + 1))
-        echo "FAIL  e2e demo $name: the stale mapping showed in $stale of $want run(s) (log: $log)"
+        echo "FAIL  e2e demo $QEMU $name: the stale mapping showed in $stale of $want run(s) (log: $log)"
         tail -n 15 "$log" | sed 's/^/      | /'
     fi
 }

@@ -1,29 +1,32 @@
 #!/bin/bash
 # e2e-qemu.sh: build the QEMU that runs inside L1 for the nested tests: the
-# base, the series (patches/) and the test-only patches of e2e/qemu/ (a
-# software-protected VM type, KVM_X86_SW_PROTECTED_VM), in
-# $E2E_BUILD/qemu, KVM only, incrementally (ccache).  Prints the path of
+# base, the series (patches/qemu-$QEMU) and the test-only patches of
+# e2e/qemu-$QEMU/ (a software-protected VM type, KVM_X86_SW_PROTECTED_VM),
+# in $E2E_BUILD/qemu-$QEMU, KVM only, incrementally (ccache).  Prints the path of
 # qemu-system-x86_64.
 #
-# E2E_SERIES=none leaves the series out and applies e2e/base-demo/*.patch
+# E2E_SERIES=none leaves the series out and applies e2e/base-demo-$QEMU/
 # too (the unpatched base, with its guest_memfd discard check relaxed so
 # that VFIO starts: the stale DMA mapping this series prevents), in
-# $E2E_BUILD/qemu-base.  E2E_MUTANT=NAME applies e2e/mutants/NAME.patch on
-# top (the series broken on purpose, which the nested tests must catch), in
-# $E2E_BUILD/qemu-mutant.
+# $E2E_BUILD/qemu-$QEMU-base.  E2E_MUTANT=NAME applies
+# e2e/mutants-$QEMU/NAME.patch on top (the series broken on purpose, which
+# the nested tests must catch), in $E2E_BUILD/qemu-$QEMU-mutant.
 . "$(dirname "$0")/common.sh"
 . "$TOP/scripts/e2e-common.sh"
 
 series=${E2E_SERIES:-patches}
-tree=$E2E_BUILD/qemu
-extra=("$E2E_SRC"/qemu/*.patch)
+tree=$E2E_BUILD/qemu-$QEMU
+ls "$E2E_SRC/qemu-$QEMU"/*.patch >/dev/null 2>&1 ||
+    die "no test-only patches for QEMU $QEMU (e2e/qemu-$QEMU/*.patch)"
+extra=("$E2E_SRC/qemu-$QEMU"/*.patch)
 if [ "$series" = none ]; then
-    tree=$E2E_BUILD/qemu-base
-    extra+=("$E2E_SRC"/base-demo/*.patch)
+    tree=$E2E_BUILD/qemu-$QEMU-base
+    extra+=("$E2E_SRC/base-demo-$QEMU"/*.patch)
 elif [ -n "${E2E_MUTANT:-}" ]; then
-    [ -f "$E2E_SRC/mutants/$E2E_MUTANT.patch" ] || die "no mutant e2e/mutants/$E2E_MUTANT.patch"
-    tree=$E2E_BUILD/qemu-mutant
-    extra+=("$E2E_SRC/mutants/$E2E_MUTANT.patch")
+    [ -f "$E2E_SRC/mutants-$QEMU/$E2E_MUTANT.patch" ] ||
+        die "no mutant e2e/mutants-$QEMU/$E2E_MUTANT.patch"
+    tree=$E2E_BUILD/qemu-$QEMU-mutant
+    extra+=("$E2E_SRC/mutants-$QEMU/$E2E_MUTANT.patch")
 fi
 "$TOP/scripts/fetch-base.sh" >&2
 

@@ -14,7 +14,7 @@
 #     e2e/vfio-rules.c against the kernel, one check per trace and backend.
 # One "PASS  ..." or "FAIL  ..." line per check, then "N passed, N failed";
 # exit status 1 on any failure.  A step that cannot run because an earlier
-# one failed counts as failed.  Logs: $E2E_BUILD/logs.
+# one failed counts as failed.  Logs: $E2E_BUILD/logs-$QEMU.
 . "$(dirname "$0")/common.sh"
 . "$TOP/scripts/e2e-common.sh"
 
@@ -130,7 +130,7 @@ if runnable "e2e test programs"; then
 fi
 
 # 3b. The nested stage: the L2 test guest (e2e/l2-guest) and the QEMU that
-# runs it in L1 (the base, the series, e2e/qemu/*.patch).  E2E_NESTED=0
+# runs it in L1 (the base, the series, e2e/qemu-$QEMU/*.patch).  E2E_NESTED=0
 # leaves it out.
 nested=${E2E_NESTED:-1}
 l2qemu=
@@ -147,9 +147,9 @@ if [ "$nested" = 1 ] && runnable "e2e QEMU for L1"; then
     t=$(e2e_now)
     if l2qemu=$("$TOP/scripts/e2e-qemu.sh" 2>"$E2E_LOGS/qemu.log"); then
         what="base + series ($(series_files | wc -l) patches)"
-        [ "${E2E_SERIES:-patches}" != none ] || what="base without the series + e2e/base-demo"
+        [ "${E2E_SERIES:-patches}" != none ] || what="base without the series + e2e/base-demo-$QEMU"
         [ -z "${E2E_MUTANT:-}" ] || what="$what + mutant $E2E_MUTANT"
-        pass "e2e QEMU for L1: $what + $(ls "$E2E_SRC"/qemu/*.patch | wc -l) test patch(es) ($(e2e_since "$t"))"
+        pass "e2e QEMU for L1: $what + $(ls "$E2E_SRC/qemu-$QEMU"/*.patch | wc -l) test patch(es) ($(e2e_since "$t"))"
     else
         fail "e2e QEMU for L1 does not build ($(e2e_since "$t"))"
         tail -n 20 "$E2E_LOGS/qemu.log" | show

@@ -8,7 +8,7 @@
 . "$TOP/scripts/apt-private.sh"
 
 DL=$BUILD/dl
-mkdir -p "$DL" "$BUILD/src"
+mkdir -p "$DL" "$SRC_DIR"
 
 # Verify every file a .dsc lists against its Checksums-Sha256 field.
 verify_dsc() {
@@ -39,22 +39,40 @@ elif [ -f "$DL/$dsc_name" ]; then
     dsc=$DL/$dsc_name
     log "base already downloaded: $dsc"
 else
-    apt_private_setup "deb-src $QEMU_SRC_SUITE"
-    log "downloading $QEMU_SRC_PKG=$QEMU_SRC_VERSION from $QEMU_SRC_SUITE"
-    (cd "$DL" && apt_private source --download-only -qq \
-        "$QEMU_SRC_PKG=$QEMU_SRC_VERSION")
-    dsc=$DL/$dsc_name
+    # From the archive: the first of the base's suites that still lists it.
+    dsc=
+    for suite in $QEMU_SRC_SUITES; do
+        if ! apt_private_setup "deb-src $suite" 2>"$DL/apt-$suite.log"; then
+            log "the archive has no suite $suite"
+            continue
+        fi
+        log "looking for $QEMU_SRC_PKG=$QEMU_SRC_VERSION in $suite"
+        if (cd "$DL" && apt_private source --download-only -qq \
+                "$QEMU_SRC_PKG=$QEMU_SRC_VERSION") >>"$DL/apt-$suite.log" 2>&1 &&
+           [ -f "$DL/$dsc_name" ]; then
+            dsc=$DL/$dsc_name
+            log "downloaded $dsc_name from $suite"
+            break
+        fi
+        log "$suite does not list $QEMU_SRC_PKG $QEMU_SRC_VERSION"
+    done
+    [ -n "$dsc" ] || die "the QEMU $QEMU base, $QEMU_SRC_PKG $QEMU_SRC_VERSION, is in none of
+    $SHARED/dist/$dsc_name (the package cache: not there),
+    $DL/$dsc_name (an earlier download: none),
+    the archive's suites $QEMU_SRC_SUITES (logs: $DL/apt-*.log).
+Put the source package ($dsc_name and the files it lists) in one of
+those places, or name a copy with QEMU_DSC=/path/to/$dsc_name."
 fi
 verify_dsc "$dsc"
 
 stamp=$(sha256sum "$dsc" | cut -c1-16)
-if [ "$(cat "$BUILD/src/stamp" 2>/dev/null)" = "$stamp" ] &&
+if [ "$(cat "$SRC_DIR/stamp" 2>/dev/null)" = "$stamp" ] &&
    git -C "$BASE_REPO" rev-parse -q --verify base >/dev/null &&
    git -C "$UPSTREAM_REPO" rev-parse -q --verify base >/dev/null; then
     log "base repositories up to date ($(basename "$dsc"))"
     exit 0
 fi
-rm -rf "$BASE_REPO" "$UPSTREAM_REPO" "$BUILD/src/stamp"
+rm -rf "$BASE_REPO" "$UPSTREAM_REPO" "$SRC_DIR/stamp"
 
 import() {
     local dir=$1 what=$2
@@ -71,8 +89,8 @@ import() {
 }
 
 log "unpacking $(basename "$dsc") with Debian's patches"
-dpkg-source --no-copy -x "$dsc" "$BASE_REPO" >"$BUILD/src/dpkg-source.log" 2>&1 ||
-    { cat "$BUILD/src/dpkg-source.log"; die "dpkg-source failed"; }
+dpkg-source --no-copy -x "$dsc" "$BASE_REPO" >"$SRC_DIR/dpkg-source.log" 2>&1 ||
+    { cat "$SRC_DIR/dpkg-source.log"; die "dpkg-source failed"; }
 import "$BASE_REPO" "$(basename "$dsc" .dsc) (Debian source, Debian patches applied)"
 
 orig=$(awk '/^Files:/ { on = 1; next } /^[^ ]/ { on = 0 }
@@ -83,5 +101,5 @@ mkdir -p "$UPSTREAM_REPO"
 tar -xf "$(dirname "$dsc")/$orig" -C "$UPSTREAM_REPO" --strip-components=1
 import "$UPSTREAM_REPO" "$orig (upstream, no Debian patches)"
 
-echo "$stamp" > "$BUILD/src/stamp"
+echo "$stamp" > "$SRC_DIR/stamp"
 log "base repositories ready: $BASE_REPO, $UPSTREAM_REPO"

@@ -1,0 +1,43 @@
+#!/bin/bash
+# check-all.sh [BASE...]: make check of every series (default: each base of
+# common.sh's QEMU_BASES, that is patches/qemu-10.0 and patches/qemu-10.2),
+# one after the other, each on its own fresh trees (build/check-BASE).  Every
+# verdict line names its base; the last line sums them: "N passed, N failed".
+# Exit status 1 if any check of any series failed.
+. "$(dirname "$0")/common.sh"
+
+bases=("$@")
+[ ${#bases[@]} -gt 0 ] || bases=("${QEMU_BASES[@]}")
+# QEMU_DSC names the source package of one base: only when one is checked.
+if [ ${#bases[@]} -gt 1 ] && [ -n "$QEMU_DSC" ]; then
+    die "QEMU_DSC names one base's package: check one base (make check QEMU=...)"
+fi
+
+total_p=0 total_f=0 summary=()
+t0=$(date +%s)
+for b in "${bases[@]}"; do
+    out=$(mktemp)
+    printf '\n######## QEMU %s: patches/qemu-%s\n' "$b" "$b"
+    t=$(date +%s)
+    # A fresh environment per base: no path of one leaks into the other.
+    env -u PATCHES -u TREE -u CHECK_DIR -u SRC_DIR -u QEMU_SRC_VERSION \
+        -u QEMU_SRC_SUITES QEMU="$b" CHECK_TAG="$b " \
+        "$TOP/scripts/check.sh" 2>&1 | tee "$out" || true
+    line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$out" | tail -n 1)
+    rm -f "$out"
+    if [ -z "$line" ]; then
+        line="0 passed, 1 failed"
+        echo "FAIL  $b check.sh ended without its summary line"
+    fi
+    p=${line%% passed*}
+    f=${line#*passed, }
+    f=${f%% failed}
+    total_p=$((total_p + p))
+    total_f=$((total_f + f))
+    summary+=("QEMU $b: $line ($(( $(date +%s) - t ))s)")
+done
+printf '\n'
+printf '%s\n' "${summary[@]}"
+printf 'all series: %ds\n' $(( $(date +%s) - t0 ))
+echo "$total_p passed, $total_f failed"
+[ "$total_f" -eq 0 ]
