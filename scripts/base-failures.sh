@@ -1,5 +1,5 @@
 #!/bin/bash
-# Re-derive scripts/qtest-base-failures: build the unpatched base in
+# Re-derive scripts/qtest-base-failures-$QEMU: build the unpatched base in
 # $CHECK_DIR/base and run its x86_64 qtests; print the failing ones.  Slow
 # (a full build and up to 10 minutes of qtests); run it when the base changes.
 . "$(dirname "$0")/common.sh"
@@ -19,7 +19,7 @@ make -C "$dir/build" -j"$(nproc)" check-build >/dev/null
     --num-processes "$(nproc)" --suite qtest-x86_64 --logbase base-qtest || true
 "$PYTHON" - "$dir/build/meson-logs/base-qtest.json" <<'PY'
 import json, sys
-print("# Failing on the unpatched base; copy into scripts/qtest-base-failures")
+print("# Failing on the unpatched base; copy into scripts/qtest-base-failures-<base>")
 print("# with the observed failure of each (meson-logs/base-qtest.txt):")
 for raw in open(sys.argv[1]):
     t = json.loads(raw)

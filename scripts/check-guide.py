@@ -1,25 +1,39 @@
 #!/usr/bin/python3
-"""Check the SEV-SNP device assignment guide against the tree it documents.
+"""Check the device assignment guides against the tree they document.
 
   check-guide.py TREE [QEMU]
 
 TREE is a QEMU tree with the series; QEMU its qemu-system-x86_64 (default
-TREE/build/qemu-system-x86_64).  In TREE's
-docs/system/i386/amd-memory-encryption.rst, the section "Assigning host
-devices to a SEV-SNP guest" must:
+TREE/build/qemu-system-x86_64).  The guide has a section per kind of
+confidential guest, each checked on its own:
 
-1. render without a warning (docutils, the whole file);
-2. hold the table scripts/guide-numbers.py computes;
+- "Assigning host devices to a SEV-SNP guest" (or "... to an SEV-SNP
+  guest") in docs/system/i386/amd-memory-encryption.rst, always;
+- "Assigning host devices to a TD" in docs/system/i386/tdx.rst, whenever
+  TREE has that file (QEMU 10.1 and later have TDX, 10.0 does not).
+
+Each section must:
+
+1. render without a warning (docutils, its whole file, with the
+   substitutions of docs/defs.rst.inc that Sphinx's rst_epilog adds);
+2. hold the table scripts/guide-numbers.py computes, itself: its file has
+   exactly one table between the guide-numbers markers, inside the section
+   (a reader of one section needs the numbers; the script keeps the copies
+   equal);
 3. have command lines (literal blocks starting "# ${QEMU}") that QEMU
    accepts: the machine, the objects and the options parse, and QEMU stops
-   only where a host without SEV-SNP must stop (the accelerator's set-up);
-   every -device property exists (DRIVER,help: devices are created after
-   the accelerator), and so does the -cpu model;
+   only where a host without SEV-SNP or TDX must stop (the accelerator's
+   set-up: every line QEMU prints must be one of those the section's
+   accelerator prints there); every -device property exists
+   (DRIVER,help: devices are created after the accelerator), and so does
+   the -cpu model;
 4. quote QEMU's messages (literal lines "qemu-system-x86_64: ...", HMP
    "Error: ...") as QEMU prints them: each line must be a chain of the
-   format strings of TREE's sources, joined by ": " (error_prepend()).
+   format strings of TREE's sources, joined by ": " (error_prepend()); a
+   line without a prefix right after a quoted message (a hint, printed by
+   error_append_hint() or error_printf()) must be a format string too.
 
-Prints one line per check; exits 1 if any failed.
+Prints one line per check, naming its section; exits 1 if any failed.
 """
 
 import os
@@ -31,31 +45,62 @@ import sys
 import docutils.core
 import docutils.utils
 
-SECTION = "Assigning host devices to a SEV-SNP guest"
-DOC = "docs/system/i386/amd-memory-encryption.rst"
 # Where the quoted messages come from.
 SOURCE_DIRS = ["hw/vfio", "hw/core", "hw/pci", "hw/i386", "accel", "backends",
                "target/i386", "system", "monitor", "qom", "qapi", "util",
                "include/hw/vfio"]
-# The only way such a command line may fail on a host without SEV-SNP: the
+
+# The only ways such a command line may fail on a host without SEV-SNP: the
 # accelerator cannot create the VM (no SNP, or no /dev/kvm at all).
-HOST_STOP = re.compile(r"^qemu-system-x86_64: -accel kvm: ", re.M)
+SNP_STOP = [r"qemu-system-x86_64: -accel kvm: .*"]
+# A TD's, on a host whose KVM has no TDX: QEMU 10.2 stops at the
+# accelerator's set-up (kvm_arch_get_default_type()) with this line alone.
+TDX_STOP = [r"qemu-system-x86_64: -accel kvm: vm-type TDX not supported by"
+            r" KVM"]
+
+
+class Guide:
+    def __init__(self, name, doc, titles, always, stop):
+        self.name = name
+        self.doc = doc
+        self.titles = titles
+        self.always = always
+        self.stop = [re.compile(s + r"\Z") for s in stop]
+
+
+GUIDES = [
+    Guide("SEV-SNP section", "docs/system/i386/amd-memory-encryption.rst",
+          ["Assigning host devices to a SEV-SNP guest",
+           "Assigning host devices to an SEV-SNP guest"], True, SNP_STOP),
+    Guide("TDX section", "docs/system/i386/tdx.rst",
+          ["Assigning host devices to a TD"], False, TDX_STOP),
+]
+
+BEGIN = ".. guide-numbers: begin"
+END = ".. guide-numbers: end"
 
 failed = 0
 
 
-def result(ok, what):
+def result(guide, ok, what):
     global failed
-    print("%s  %s" % ("PASS" if ok else "FAIL", what))
+    print("%s  %s: %s" % ("PASS" if ok else "FAIL", guide.name, what))
     if not ok:
         failed += 1
 
 
-def section(text):
-    start = text.index(SECTION)
-    m = re.search(r"\n[^\n]+\n-{3,}\n", text[start + len(SECTION) + 1:])
-    end = start + len(SECTION) + 1 + m.start() if m else len(text)
-    return text[start:end]
+def section(text, titles):
+    """The section titled one of @titles (title, "-" underline) in @text,
+    up to the next section of the same level, or None."""
+    for title in titles:
+        m = re.search(r"^%s\n-{%d,}\n" % (re.escape(title), len(title)),
+                      text, re.M)
+        if m:
+            start = m.start()
+            n = re.search(r"\n[^\n]+\n-{3,}\n", text[m.end():])
+            end = m.end() + n.start() if n else len(text)
+            return text[start:end]
+    return None
 
 
 def literal_blocks(text):
@@ -74,33 +119,48 @@ def literal_blocks(text):
                 i += 1
             while block and not block[-1].strip():
                 block.pop()
+            if not block:
+                continue
             indent = min(len(b) - len(b.lstrip()) for b in block if b.strip())
             yield [b[indent:] for b in block]
         else:
             i += 1
 
 
-def check_render(path):
+def check_render(guide, tree, path):
     src = open(path, encoding="utf-8").read()
+    # docs/conf.py's rst_epilog: |CONFDIR| and docs/defs.rst.inc
+    epilog = "\n\n.. |CONFDIR| replace:: ``/etc/qemu``\n"
+    defs = os.path.join(tree, "docs", "defs.rst.inc")
+    if os.path.exists(defs):
+        epilog += open(defs, encoding="utf-8").read()
     try:
         docutils.core.publish_string(
-            src, source_path=path, writer_name="html",
+            src + epilog, source_path=path, writer_name="html",
             settings_overrides={"report_level": 2, "halt_level": 2,
                                 "warning_stream": False})
-        result(True, "renders without warnings (docutils %s): %s"
-               % (docutils.__version__, DOC))
+        result(guide, True, "renders without warnings (docutils %s): %s"
+               % (docutils.__version__, guide.doc))
     except docutils.utils.SystemMessage as e:
-        result(False, "does not render cleanly: %s" % e)
+        result(guide, False, "%s does not render cleanly: %s" % (guide.doc, e))
 
 
-def check_numbers(path):
+def check_numbers(guide, path, text, sec):
+    if text.count(BEGIN) != 1 or text.count(END) != 1:
+        result(guide, False, "%s has %d table(s) between the guide-numbers"
+               " markers, not one" % (guide.doc, text.count(BEGIN)))
+        return
+    if BEGIN not in sec or END not in sec:
+        result(guide, False, "the table of %s is not in the section"
+               % guide.doc)
+        return
     script = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                           "guide-numbers.py")
     p = subprocess.run([sys.executable, script, "--check", path],
                        capture_output=True, text=True)
-    result(p.returncode == 0, "the table is the one scripts/guide-numbers.py"
-           " computes" + ("" if p.returncode == 0 else
-                          ":\n" + p.stdout + p.stderr))
+    result(guide, p.returncode == 0, "the table is the one"
+           " scripts/guide-numbers.py computes" +
+           ("" if p.returncode == 0 else ":\n" + p.stdout + p.stderr))
 
 
 def qemu_help(qemu, *args):
@@ -109,7 +169,7 @@ def qemu_help(qemu, *args):
     return p.stdout + p.stderr
 
 
-def check_command(qemu, words, n):
+def check_command(guide, qemu, words, n):
     opts = words[1:]
     bad = []
     i = 0
@@ -131,20 +191,23 @@ def check_command(qemu, words, n):
                              qemu_help(qemu, "-cpu", "help")):
                 bad.append("no CPU model %s" % model)
         i += 2 if opts[i].startswith("-") else 1
-    # The whole line: QEMU must get as far as creating the VM.
+    # The whole line: QEMU must get as far as creating the VM, and stop
+    # there only as the accelerator does on a host without it.
     p = subprocess.run([qemu] + opts + ["-display", "none", "-S"],
                        capture_output=True, text=True, timeout=60,
                        stdin=subprocess.DEVNULL)
-    if p.returncode == 0 or not HOST_STOP.search(p.stderr):
-        bad.append("QEMU stopped before the accelerator's set-up: %s"
-                   % p.stderr.strip())
+    lines = p.stderr.strip().split("\n")
+    if p.returncode == 0 or not p.stderr.strip() or not all(
+            any(s.match(line) for s in guide.stop) for line in lines):
+        bad.append("QEMU stopped before the accelerator's set-up, or not as"
+                   " it does without the hardware: %s" % p.stderr.strip())
     devices = [v for o, v in zip(opts, opts[1:]) if o == "-device"]
     what = "command line %d (-device %s) parses" % (n, " -device ".join(
         devices))
-    result(not bad, what + ("" if not bad else ": " + "; ".join(bad)))
+    result(guide, not bad, what + ("" if not bad else ": " + "; ".join(bad)))
 
 
-def check_commands(qemu, sec):
+def check_commands(guide, qemu, sec):
     n = 0
     for block in literal_blocks(sec):
         if not block[0].startswith("# ${QEMU}"):
@@ -152,8 +215,8 @@ def check_commands(qemu, sec):
         n += 1
         line = " ".join(b.rstrip("\\").strip() for b in block)
         words = shlex.split(line[2:].replace("${QEMU}", qemu))
-        check_command(qemu, words, n)
-    result(n >= 2, "%d command line(s) found in the section" % n)
+        check_command(guide, qemu, words, n)
+    result(guide, n >= 2, "%d command line(s) found in the section" % n)
 
 
 C_STRINGS = re.compile(
@@ -165,7 +228,7 @@ MACRO_CONV = {"PRId": "d", "PRIi": "i", "PRIu": "u", "PRIx": "x",
 
 def formats(tree):
     """Regexes of every string literal (adjacent ones joined) of the
-    sources, with at least 8 characters that are not conversions."""
+    sources, with at least 4 characters that are not conversions."""
     out = {}
     conv = re.compile(r"%[-+ #0]*\d*(?:\.\d+)?(?:hh|h|ll|l|z|j|t)?"
                       r"([diouxXscp%])")
@@ -195,8 +258,13 @@ def formats(tree):
                     for c in conv.finditer(s):
                         rx += re.escape(s[pos:c.start()])
                         # A %s inside a format never holds ": ": that
-                        # would let it swallow the rest of the chain.
-                        rx += {"s": "(?:(?!: ).)+?", "%": "%", "c": "."}.get(
+                        # would let it swallow the rest of the chain; one
+                        # between double quotes ends at the quote.
+                        quoted = (c.group(1) == "s" and s[c.start() - 1:
+                                  c.start()] == '"' and s[c.end():
+                                  c.end() + 1] == '"')
+                        rx += '[^"]*' if quoted else {
+                            "s": "(?:(?!: ).)+?", "%": "%", "c": "."}.get(
                             c.group(1), "[-0-9a-fA-Fx]+")
                         pos = c.end()
                     rx += re.escape(s[pos:])
@@ -239,24 +307,57 @@ def explain(msg, fmts):
     return at(0)
 
 
-def check_messages(tree, sec):
-    fmts = formats(tree)
+# "qemu-system-x86_64: [-option value: ][warning: ]MESSAGE", or the
+# monitor's "[warning: ]MESSAGE" and "Error: MESSAGE".
+MESSAGE = re.compile(r"(?:qemu-system-x86_64: (?:-[a-z]+ \S+: )?"
+                     r"(?:warning: )?|warning: |Error: )(.*)")
+
+
+def check_messages(guide, fmts, sec):
     n = 0
     for block in literal_blocks(sec):
+        after_message = False
         for line in block:
-            # "qemu-system-x86_64: [-option value: ][warning: ]MESSAGE", or
-            # the monitor's "[warning: ]MESSAGE" and "Error: MESSAGE".
-            m = re.match(r"(?:qemu-system-x86_64: (?:-[a-z]+ \S+: )?"
-                         r"(?:warning: )?|warning: |Error: )(.*)", line)
-            if not m or line.startswith("qemu-system-x86_64: -accel"):
+            m = MESSAGE.match(line)
+            if m and line.startswith("qemu-system-x86_64: -accel"):
+                after_message = False
                 continue
-            n += 1
-            msg = m.group(1)
+            if m:
+                what, msg = "message", m.group(1)
+            elif after_message and line.strip() and \
+                    not line.startswith(("(qemu)", "{", "#", " ")):
+                what, msg = "hint", line
+            else:
+                after_message = False
+                continue
+            after_message = True
+            n += what == "message"
             where = explain(msg, fmts)
-            result(where is not None, "message quoted as QEMU prints it (%s):"
-                   " %.70s..." % (", ".join(sorted(set(where or []))) or
-                                  "no format matches", msg))
-    result(n >= 4, "%d QEMU message(s) quoted in the section" % n)
+            result(guide, where is not None, "%s quoted as QEMU prints it"
+                   " (%s): %.70s..." % (what, ", ".join(sorted(
+                       set(where or []))) or "no format matches", msg))
+    result(guide, n >= 4, "%d QEMU message(s) quoted in the section" % n)
+
+
+def check_guide(guide, tree, qemu, fmts):
+    path = os.path.join(tree, guide.doc)
+    if not os.path.exists(path):
+        if guide.always:
+            result(guide, False, "%s is not in %s" % (guide.doc, tree))
+        else:
+            print("note: no %s in %s: no %s to check" % (guide.doc, tree,
+                                                        guide.name))
+        return
+    text = open(path, encoding="utf-8").read()
+    sec = section(text, guide.titles)
+    if sec is None:
+        result(guide, False, "%s has no section \"%s\"" % (
+            guide.doc, "\" or \"".join(guide.titles)))
+        return
+    check_render(guide, tree, path)
+    check_numbers(guide, path, text, sec)
+    check_commands(guide, qemu, sec)
+    check_messages(guide, fmts, sec)
 
 
 def main():
@@ -265,13 +366,9 @@ def main():
     tree = sys.argv[1]
     qemu = sys.argv[2] if len(sys.argv) > 2 else os.path.join(
         tree, "build", "qemu-system-x86_64")
-    path = os.path.join(tree, DOC)
-    text = open(path, encoding="utf-8").read()
-    sec = section(text)
-    check_render(path)
-    check_numbers(path)
-    check_commands(qemu, sec)
-    check_messages(tree, sec)
+    fmts = formats(tree)
+    for guide in GUIDES:
+        check_guide(guide, tree, qemu, fmts)
     print("check-guide: %d check(s) failed" % failed if failed else
           "check-guide: the guide is consistent with %s" % tree)
     sys.exit(1 if failed else 0)

@@ -339,7 +339,7 @@ else
     for t in "${all_qtests[@]}"; do
         why=$(awk -v t="$t" '$1 == t { $1 = ""; sub(/^ +/, ""); print; exit }' "$KNOWN")
         if [ -n "$why" ]; then
-            skip "qtest: $t (fails on the unpatched base here: $why)"
+            skip "qtest: $t (skipped: ${KNOWN#"$TOP/"}: $why)"
         else
             run+=("$t")
         fi
@@ -388,7 +388,7 @@ fi
 step_end bench
 
 # ---------------------------------------------------------------- d4. guide
-step_start "guide: the SNP device assignment guide against the built QEMU"
+step_start "guide: the device assignment guide (SNP; TDX where the base has it) against the built QEMU"
 if ! want guide; then
     skip "guide: not selected (CHECK_STEPS)"
 elif [ -z "$tip_built" ]; then

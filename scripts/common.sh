@@ -64,10 +64,11 @@ case $QEMU in
 10.2)
     # 10.2 builds the Hyper-V host accelerator (mshv) by default: not ours.
     CONFIGURE_FLAGS+=(--disable-mshv)
-    # CONFIG_CXL (which needs PXB): 10.2's ACPI_X86 selects ACPI_CXL
-    # (hw/acpi/cxl.c) without CXL, whose hw/cxl/cxl-host.c that file calls:
-    # without it the lean build does not link (a base defect).
-    BISECT_DEVICES+=(CONFIG_TDX=y CONFIG_PXB=y CONFIG_CXL=y)
+    # CONFIG_CXL (with PXB, which it needs, and CXL_MEM_DEVICE, which its
+    # cxl-events.c calls): 10.2's ACPI_X86 selects ACPI_CXL (hw/acpi/cxl.c)
+    # without CXL, whose hw/cxl/cxl-host.c that file calls: without them the
+    # lean build does not link (a base defect).
+    BISECT_DEVICES+=(CONFIG_TDX=y CONFIG_PXB=y CONFIG_CXL=y CONFIG_CXL_MEM_DEVICE=y)
     ;;
 esac
 

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""The numbers of the SEV-SNP device assignment guide, computed.
+"""The numbers of the device assignment guides (SEV-SNP, TDX), computed.
 
 A legacy VFIO (type1) container needs one DMA mapping per 4 KiB page the
 guest shares (QEMU maps guest_memfd memory page by page, so that any page can
