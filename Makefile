@@ -2,7 +2,8 @@
 # two bases, QEMU 10.0 (patches/qemu-10.0) and QEMU 10.2 (patches/qemu-10.2).
 #
 #   make            build the patched qemu-system-x86_64 (build/qemu-10.0/build/)
-#   make check      check both series from patches/ on fresh trees
+#   make check      check the series from patches/ on fresh trees (10.0;
+#                   QEMU=10.2, or CHECK_BASES="10.0 10.2" for both)
 #   make tree       (re)create the work tree build/qemu-$(QEMU) from its series
 #   make export     write the commits of build/qemu-$(QEMU) back to its series
 #   make check-tsan the series' unit tests under ThreadSanitizer (clang)
@@ -14,7 +15,7 @@
 #   make deps       install build dependencies (apt, root or sudo)
 #
 # Variables: QEMU (the base: 10.0, the default, or 10.2; every target takes
-# it, and make check given QEMU checks that series alone), BUILD (work area,
+# it; make check checks that series), BUILD (work area,
 # default ./build), SHARED (package cache, default ../shared), QEMU_DSC
 # (another source package of the selected base, a .dsc path).
 
@@ -23,8 +24,10 @@ SHARED ?= $(CURDIR)/../shared
 QEMU ?= 10.0
 QEMU_DSC ?=
 export BUILD SHARED QEMU QEMU_DSC
-# make check: both series, unless the base was chosen (make check QEMU=10.2).
-CHECK_BASES ?= $(if $(filter command line environment,$(origin QEMU)),$(QEMU),10.0 10.2)
+# make check: the 10.0 series, or the base chosen (make check QEMU=10.2);
+# CHECK_BASES="10.0 10.2" checks both in one run.  Both become the default
+# when the 10.2 series is complete (issue 14: its e2e port and benchmark).
+CHECK_BASES ?= $(if $(filter command line environment,$(origin QEMU)),$(QEMU),10.0)
 
 S := $(CURDIR)/scripts
 
