@@ -1,11 +1,19 @@
 #!/bin/bash
 # bench.sh [TREE] [--quick]: build tests/bench/ram-block-attributes-bench in
-# TREE (default: the work tree, build/qemu) and run each workload under
+# TREE (default: the work tree, build/qemu-$QEMU) and run each workload under
 # valgrind --tool=callgrind, with and without a listener modelled on hw/vfio;
 # print one table.  Instructions are those of bench_measure*() only (the
 # work measured), counted by callgrind: the same binary and input give the
 # same count on any load.  --quick: smaller sizes and no valgrind, to check
 # that the benchmark works (make check).
+#
+# QEMU=10.2: the same benchmark source is also built on the unpatched base
+# (BENCH_UPSTREAM, default build/bench-10.2/upstream: the base with the
+# benchmark's patch applied alone, or, if it does not apply, TREE's
+# benchmark copied in), without what the base's API lacks; the table puts
+# upstream and TREE side by side, with their ratios and the targets.
+# --quick builds and runs TREE only, and checks that every workload
+# notified exactly the minimal number of times.
 . "$(dirname "$0")/common.sh"
 
 tree=$TREE
@@ -18,6 +26,10 @@ for a in "$@"; do
 done
 bdir=$tree/build
 bench=tests/bench/ram-block-attributes-bench
+if [ "$QEMU" != 10.0 ]; then
+    . "$TOP/scripts/bench-side-by-side.sh"
+    exit 0
+fi
 [ -f "$bdir/build.ninja" ] || die "$bdir is not configured: run make first"
 ninja -C "$bdir" "$bench" > /dev/null || die "cannot build $bench"
 

@@ -1,11 +1,20 @@
 #!/bin/bash
-# check-all.sh [BASE...]: make check of every series (default: each base of
-# common.sh's QEMU_BASES, that is patches/qemu-10.0 and patches/qemu-10.2),
-# one after the other, each on its own fresh trees (build/check-BASE).  Every
-# verdict line names its base; the last line sums them: "N passed, N failed".
-# Exit status 1 if any check of any series failed.
+# check-all.sh [--run SCRIPT] [BASE...]: make check of every series (default:
+# each base of common.sh's QEMU_BASES, that is patches/qemu-10.0 and
+# patches/qemu-10.2), one after the other, each on its own fresh trees
+# (build/check-BASE).  Every verdict line names its base; the last line sums
+# them: "N passed, N failed".  Exit status 1 if any check of any series
+# failed.  --run SCRIPT runs scripts/SCRIPT instead of check.sh, with the
+# same environment and summing (make check-e2e: e2e.sh; make
+# check-e2e-demo: e2e-demo.sh).
 . "$(dirname "$0")/common.sh"
 
+script=check.sh
+if [ "${1:-}" = --run ]; then
+    script=${2:?--run needs a script of scripts/}
+    shift 2
+fi
+[ -x "$TOP/scripts/$script" ] || die "no scripts/$script"
 bases=("$@")
 [ ${#bases[@]} -gt 0 ] || bases=("${QEMU_BASES[@]}")
 # QEMU_DSC names the source package of one base: only when one is checked.
@@ -22,12 +31,12 @@ for b in "${bases[@]}"; do
     # A fresh environment per base: no path of one leaks into the other.
     env -u PATCHES -u TREE -u CHECK_DIR -u SRC_DIR -u QEMU_SRC_VERSION \
         -u QEMU_SRC_SUITES QEMU="$b" CHECK_TAG="$b " \
-        "$TOP/scripts/check.sh" 2>&1 | tee "$out" || true
+        "$TOP/scripts/$script" 2>&1 | tee "$out" || true
     line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$out" | tail -n 1)
     rm -f "$out"
     if [ -z "$line" ]; then
         line="0 passed, 1 failed"
-        echo "FAIL  $b check.sh ended without its summary line"
+        echo "FAIL  $b $script ended without its summary line"
     fi
     p=${line%% passed*}
     f=${line#*passed, }
