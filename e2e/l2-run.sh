@@ -45,6 +45,10 @@ timeout_s=${E2E_L2_TIMEOUT:-600}
 # heap); without freeing what VFIO's pinning faulted in, the 32 MiB
 # conversion refused at dma_entry_limit 26000 grows it by some 5.5 MiB.
 rss_slack=${E2E_L2_RSS_SLACK:-1024}
+# What QEMU must say, as the series of this QEMU's base words it
+# (e2e/l2-messages-BASE.sh, which scripts/e2e.sh installs).
+# shellcheck source=/dev/null
+. /e2e/l2-messages || exit 2
 
 case $backend in
 type1)
@@ -71,7 +75,10 @@ refused-section)
     private=",private-start=0x2000000,private-size=0x2000000"
     qmp=1
     # Every refused guest conversion, and the retry that maps the section.
-    extra="-d guest_errors -trace vfio_ram_discard_refused_section_mapped"
+    extra="-d guest_errors"
+    for t in $L2_SECTION_TRACES; do
+        extra="$extra -trace $t"
+    done
     ;;
 smp) smp=2 ;;
 viommu) vfio="-device intel-iommu,intremap=off,caching-mode=on $vfio" ;;
@@ -255,6 +262,17 @@ want() {
         grep -aqF -- "$w" "$f" || { echo "l2-run: $mode: QEMU did not say '$w'"; ok=0; }
     done
 }
+# want_lines FILE LIST: each line of LIST is in FILE.
+want_lines() {
+    old_ifs=$IFS
+    IFS='
+'
+    set -f
+    # shellcheck disable=SC2086
+    want "$1" $2
+    set +f
+    IFS=$old_ifs
+}
 passed() { grep -ac '^E2E-L2: PASS' "$serial" 2>/dev/null; }
 
 case $mode in
@@ -264,10 +282,9 @@ limit)
     guest_ok 0      # the panic, then quit
     # What the user must see when a conversion is refused (issue: name the
     # RAM block, the range, the limit and the ways out).
-    want "$err" 'refused to share guest memory' 'holds at most' \
-         'vfio_iommu_type1.dma_entry_limit=' 'iommufd'
+    want_lines "$err" "$L2_WANT_LIMIT"
     # The termination request: a guest panic, with its reason, reported once.
-    term='SEV guest requested termination: reason set 1, code 1 (page state change failed)'
+    term=$L2_TERM
     n=$(grep -acF "$term" "$err")
     [ "$n" = 1 ] || { echo "l2-run: limit: QEMU printed '$term' $n times (want once)"; ok=0; }
     ev=$(grep -a '"event": "GUEST_PANICKED"' "$qmpout")
@@ -299,7 +316,7 @@ refused-section)
     show
     t1=$t
     guest_ok 1
-    want "$err" 'refused to share guest memory' 'holds at most'
+    want_lines "$err" "$L2_WANT_CALIBRATION"
     room=$(grep -a '^E2E-L2: INFO refused-section fill=' "$serial" | sed 's/.*fill=//' | tr -dc 0-9)
     if [ -z "$room" ] || [ "$ok" = 0 ]; then
         echo "l2-run: refused-section: the calibration found no room (fill=${room:-none})"
@@ -312,15 +329,14 @@ refused-section)
     run "$mode-$backend-2" "mode=$mode fill=$room${debug:+ debug}$wait_arg"
     show
     guest_ok 1
-    region='vfio: region m0 at 0xd0000: the guest cannot share memory there with the device until it can be mapped for DMA: '
+    region=$L2_SECTION
     n=$(grep -acF "$region" "$err")
     [ "$n" = 1 ] || { echo "l2-run: refused-section: QEMU printed '$region...' $n times (want once)"; ok=0; }
-    want "$err" 'No space left on device' 'holds at most' \
-         'vfio_ram_discard_refused_section_mapped region m0 at 0xd0000 size 0x4000: refused before, mapped now'
+    want_lines "$err" "$L2_WANT_SECTION"
     # The refusal of a conversion into it is reported too, with its cause,
     # once: its rate limit is not the section's (neither hides the other).
-    cause="of RAM block 'm0' with the device: its memory there could not be mapped for DMA when it appeared: "
-    refused=$(grep -acF 'vfio: refused to share guest memory' "$err")
+    cause=$L2_REFUSED_CAUSE
+    refused=$(grep -acF "$L2_REFUSED" "$err")
     n=$(grep -acF "$cause" "$err")
     if [ "$refused" != 1 ] || [ "$n" != 1 ]; then
         echo "l2-run: refused-section: QEMU reported $refused refused conversion(s), $n with the section as the cause (want 1, 1)"; ok=0
@@ -331,7 +347,7 @@ viommu)
     run "$mode-$backend" "mode=functional"
     show
     [ "$rc" = 1 ] || { echo "l2-run: viommu: QEMU exited with status $rc (want 1)"; ok=0; }
-    msg="vfio $dev: a device behind a guest IOMMU cannot be assigned to a confidential guest: its DMA mappings would not follow the guest's private/shared conversions"
+    msg=$L2_VIOMMU
     want "$err" "$msg"
     if grep -aq 'E2E-L2' "$serial" 2>/dev/null; then
         echo "l2-run: viommu: the guest ran"; ok=0
