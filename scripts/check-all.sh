@@ -7,6 +7,11 @@
 # failed.  --run SCRIPT runs scripts/SCRIPT instead of check.sh, with the
 # same environment and summing (make check-e2e: e2e.sh; make
 # check-e2e-demo: e2e-demo.sh).
+#
+# CHECK_NO_BISECT="10.2" (make check sets it): the series of those bases
+# are checked without their bisect, unless CHECK_STEPS names the steps; a
+# SKIP line says where it runs instead (make check-bisect).  Both bisects
+# do not fit CI's budget.
 . "$(dirname "$0")/common.sh"
 
 script=check.sh
@@ -29,8 +34,14 @@ for b in "${bases[@]}"; do
     printf '\n######## QEMU %s: patches/qemu-%s\n' "$b" "$b"
     t=$(date +%s)
     # A fresh environment per base: no path of one leaks into the other.
+    steps=() no_bisect=
+    case " ${CHECK_NO_BISECT:-} " in *" $b "*) no_bisect=1 ;; esac
+    if [ "$script" = check.sh ] && [ -n "$no_bisect" ] && [ -z "${CHECK_STEPS:-}" ]; then
+        steps=(CHECK_STEPS="${CHECK_DEFAULT_STEPS/bisect /}"
+               CHECK_BISECT_ELSEWHERE="in make check-bisect, not make check (both series' bisects do not fit CI's budget)")
+    fi
     env -u PATCHES -u TREE -u CHECK_DIR -u SRC_DIR -u QEMU_SRC_VERSION \
-        -u QEMU_SRC_SUITES QEMU="$b" CHECK_TAG="$b " \
+        -u QEMU_SRC_SUITES QEMU="$b" CHECK_TAG="$b " "${steps[@]}" \
         "$TOP/scripts/$script" 2>&1 | tee "$out" || true
     line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$out" | tail -n 1)
     rm -f "$out"

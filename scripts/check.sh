@@ -39,7 +39,7 @@ BISECT_TESTS=${BISECT_TESTS:-touched}
 export EXTRA_CONFIGURE_FLAGS=${EXTRA_CONFIGURE_FLAGS---disable-debug-info}
 JOBS=${JOBS:-$(nproc)}
 # The steps to run; apply always runs.  Steps left out are reported as SKIP.
-CHECK_STEPS=${CHECK_STEPS:-bisect style tests mutants bench guide tsan 32bit}
+CHECK_STEPS=${CHECK_STEPS:-$CHECK_DEFAULT_STEPS}
 want() { case " $CHECK_STEPS " in *" $1 "*) return 0 ;; esac; return 1; }
 
 passed=0
@@ -135,7 +135,9 @@ touched) with_unit=" (check-unit where tests/ changes)" ;;
 esac
 step_start "bisect: every commit builds$with_unit"
 build_ok=
-if ! want bisect; then
+if ! want bisect && [ -n "${CHECK_BISECT_ELSEWHERE:-}" ]; then
+    skip "bisect: $CHECK_BISECT_ELSEWHERE"
+elif ! want bisect; then
     skip "bisect: not selected (CHECK_STEPS)"
 elif [ -z "$apply_ok" ]; then
     fail "bisect: not run (the series does not apply)"

@@ -16,6 +16,8 @@ SHARED=${SHARED:-$TOP/../shared}
 # check trees and e2e area under build/, side by side.
 QEMU=${QEMU:-10.0}
 QEMU_BASES=(10.0 10.2)
+# The steps of make check (scripts/check.sh), apply aside, in order.
+CHECK_DEFAULT_STEPS="bisect style tests mutants bench guide tsan 32bit"
 QEMU_SRC_PKG=qemu
 case $QEMU in
 10.0)

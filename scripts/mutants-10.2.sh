@@ -207,6 +207,21 @@ sub("""        *run_end = changed ? ctzl(changed) : limit;""",
     """        *run_end = limit;""")
 PY
 
+mutant "a change of several chunks not under the sequence lock" $OBJ $T_OBJ 1 \
+    /ram-block-attributes/concurrency/same-change <<'PY'
+sub("""            ram_block_attributes_set_listened(attr);
+            seqlock_write_begin(&attr->seq);""",
+    """            ram_block_attributes_set_listened(attr);""")
+sub("""            seqlock_write_end(&attr->seq);
+            attr->changing = false;""", """            attr->changing = false;""")
+PY
+
+mutant "a run notified at the address of its section's start" $OBJ $T_OBJ 1 \
+    /ram-block-attributes/runs <<'PY'
+sub("""        tmp.offset_within_address_space += start - section_start;
+""", "")
+PY
+
 mutant "nothing to do, although a change may still be undone" $OBJ $T_OBJ 1 \
     /ram-block-attributes/concurrency/same-change <<'PY'
 sub("""    return found >= c->end && !seqlock_read_retry(&attr->seq, seq);""",
@@ -465,13 +480,23 @@ sub("static void kvm_convert_free_refused(",
     "static void G_GNUC_UNUSED kvm_convert_free_refused(")
 PY
 
+mutant "the whole refused part freed, shared blocks too" $KVM $T_KVM 1 \
+    /kvm-convert/refused <<'PY'
+sub("""        kvm_convert_free_undone(p, p->offset + b * bs, (e - b) * bs);
+    }
+}""", """        kvm_convert_free_undone(p, p->offset + b * bs, (e - b) * bs);
+    }
+    kvm_convert_free_undone(p, p->offset, p->size);
+}""")
+PY
+
 mutant "hugetlb shared memory freed after a refusal" $KVM $T_KVM 1 \
     /kvm-convert/hugetlb <<'PY'
 sub("""    if (p->rb->page_size != qemu_real_host_page_size()) {
         return;
     }
-    for (b = find_next_zero_bit(p->old, n, 0); b < n;""",
-    """    for (b = find_next_zero_bit(p->old, n, 0); b < n;""")
+    if (ram_block_discard_range_err(""",
+    """    if (ram_block_discard_range_err(""")
 PY
 
 mutant "a conversion across regions taken as the first region" $KVM $T_KVM 1 \
