@@ -301,8 +301,10 @@ PY
 
 mutant "a refused conversion leaves what it faulted in" $KVM $T_KVM 1 \
     /kvm-convert/refused <<'PY'
-sub("        if (!to_private && p->rb->page_size == qemu_real_host_page_size()) {",
-    "        if (0) {")
+sub("""        if (!to_private) {
+            kvm_convert_free_undone(p, p->offset + b * bs, (e - b) * bs);""",
+    """        if (0) {
+            kvm_convert_free_undone(p, p->offset + b * bs, (e - b) * bs);""")
 PY
 
 mutant "a failed undo ignored" $KVM $T_KVM 1 /kvm-convert/undo-fails <<'PY'
@@ -337,8 +339,8 @@ mutant "a repeated freeing failure reported each time" $KVM $T_KVM 1 \
     /kvm-convert/free-failure <<'PY'
 sub("    if (ret && error_ratelimit_pass(&kvm_convert_free_limit,",
     "    if (ret && (1 || error_ratelimit_pass(&kvm_convert_free_limit,")
-sub("KVM_CONVERT_REPORT_PERIOD)) {\n        error_reportf_err",
-    "KVM_CONVERT_REPORT_PERIOD))) {\n        error_reportf_err")
+sub("KVM_CONVERT_REPORT_PERIOD)) {\n        error_reportf_err(err, \"converted",
+    "KVM_CONVERT_REPORT_PERIOD))) {\n        error_reportf_err(err, \"converted")
 PY
 
 mutant "a freeing failure fails the conversion" $KVM $T_KVM 1 \
@@ -463,10 +465,12 @@ sub("        if (p->rb->page_size != qemu_real_host_page_size()) {",
     "        if (0) {")
 PY
 
-mutant "hugetlb shared memory freed by an undo" $KVM $T_KVM 1 \
-    /kvm-convert/hugetlb <<'PY'
-sub("        if (!to_private && p->rb->page_size == qemu_real_host_page_size()) {",
-    "        if (!to_private) {")
+mutant "a repeated failure to free what did not happen reported each time" \
+    $KVM $T_KVM 1 /kvm-convert/refused-free-failure <<'PY'
+sub("""    if (ram_block_discard_range_err(p->rb, offset, size, &err) &&
+        error_ratelimit_pass(&kvm_convert_free_limit,
+                             KVM_CONVERT_REPORT_PERIOD)) {""",
+    """    if (ram_block_discard_range_err(p->rb, offset, size, &err)) {""")
 PY
 
 
