@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # Sourced by bench.sh for a base other than 10.0 (QEMU=10.2): the benchmark
 # of TREE ($tree) and of the unpatched base side by side.  Set by bench.sh:
-# tree, quick, bench; common.sh is sourced.
+# tree, quick, bench, tmp and measure(); common.sh is sourced.
 #
 # The base's tree, BENCH_UPSTREAM (default build/bench-$QEMU/upstream), is
 # the base with the benchmark's patch applied alone: the series' patch that
@@ -86,26 +86,6 @@ PY
 fi
 ninja -C "$up/build" "$bench" > "$up/build/.bench-build.log" 2>&1 ||
     { tail -n 30 "$up/build/.bench-build.log"; die "cannot build $bench in $up"; }
-
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-# measure BINARY MODE WORKLOAD TOGGLE: "instructions listener-instructions line"
-measure() {
-    local out
-    # No glibc tcache and no glib slices: freed memory counts as freed.
-    out=$(GLIBC_TUNABLES=glibc.malloc.tcache_count=0 G_SLICE=always-malloc \
-          valgrind --tool=callgrind --callgrind-out-file="$tmp/cg" \
-                   --collect-atstart=no --toggle-collect="$4" \
-                   "$1" $2 "$3" 2> "$tmp/err") ||
-        { cat "$tmp/err" >&2; die "$3 failed under valgrind ($1)"; }
-    local total listener
-    total=$(sed -n 's/.*Collected : *//p' "$tmp/err")
-    listener=$(callgrind_annotate --inclusive=yes "$tmp/cg" 2>/dev/null |
-               awk '/bench_populate|bench_discard/ && $0 ~ /\[/ {
-                        gsub(",", "", $1); s += $1 } END { print s + 0 }')
-    echo "$total $listener $out"
-}
 
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<" $2" | head -n1; }
 # ratio A B: B / A, two decimals ("-" without both)

@@ -26,6 +26,26 @@ for a in "$@"; do
 done
 bdir=$tree/build
 bench=tests/bench/ram-block-attributes-bench
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# measure BINARY MODE WORKLOAD TOGGLE: "instructions listener-instructions line"
+measure() {
+    local out
+    # No glibc tcache and no glib slices: freed memory counts as freed.
+    out=$(GLIBC_TUNABLES=glibc.malloc.tcache_count=0 G_SLICE=always-malloc \
+          valgrind --tool=callgrind --callgrind-out-file="$tmp/cg" \
+                   --collect-atstart=no --toggle-collect="$4" \
+                   "$1" $2 "$3" 2> "$tmp/err") ||
+        { cat "$tmp/err" >&2; die "$3 failed under valgrind ($1)"; }
+    local total listener
+    total=$(sed -n 's/.*Collected : *//p' "$tmp/err")
+    listener=$(callgrind_annotate --inclusive=yes "$tmp/cg" 2>/dev/null |
+               awk '/bench_populate|bench_discard/ && $0 ~ /\[/ {
+                        gsub(",", "", $1); s += $1 } END { print s + 0 }')
+    echo "$total $listener $out"
+}
+
 if [ "$QEMU" != 10.0 ]; then
     . "$TOP/scripts/bench-side-by-side.sh"
     exit 0
@@ -43,34 +63,14 @@ if [ -n "$quick" ]; then
 fi
 command -v valgrind >/dev/null || die "valgrind is needed (make deps)"
 
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-# measure MODE WORKLOAD TOGGLE: "instructions listener-instructions line"
-measure() {
-    local out
-    # No glibc tcache and no glib slices: freed memory counts as freed.
-    out=$(GLIBC_TUNABLES=glibc.malloc.tcache_count=0 G_SLICE=always-malloc \
-          valgrind --tool=callgrind --callgrind-out-file="$tmp/cg" \
-                   --collect-atstart=no --toggle-collect="$3" \
-                   "$bdir/$bench" $1 "$2" 2> "$tmp/err") ||
-        { cat "$tmp/err" >&2; die "$2 failed under valgrind"; }
-    local total listener
-    total=$(sed -n 's/.*Collected : *//p' "$tmp/err")
-    listener=$(callgrind_annotate --inclusive=yes "$tmp/cg" 2>/dev/null |
-               awk '/bench_populate|bench_discard/ && $0 ~ /\[/ {
-                        gsub(",", "", $1); s += $1 } END { print s + 0 }')
-    echo "$total $listener $out"
-}
-
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<" $3" | head -n1; }
 
 printf '%-19s %13s %9s %9s %9s %12s %14s %9s %6s\n' workload notifications \
     minimal maps unmaps "instr." "instr. w/ VFIO" "in VFIO" "heap"
 for w in random-4k mixed-to-shared mixed-to-private uniform-to-shared \
          uniform-to-private register-half; do
-    read -r i0 _ line0 < <(measure "" "$w" 'bench_measure*')
-    read -r i1 l1 line1 < <(measure --listener "$w" 'bench_measure*')
+    read -r i0 _ line0 < <(measure "$bdir/$bench" "" "$w" 'bench_measure*')
+    read -r i1 l1 line1 < <(measure "$bdir/$bench" --listener "$w" 'bench_measure*')
     ops=$(field ops x "$line1")
     printf '%-19s %13s %9s %9s %9s %12s %14s %8s%% %6s\n' "$w" \
         "$(field notifications x "$line1")" "$(field minimal x "$line1")" \
@@ -89,9 +89,9 @@ printf '%-10s %12s %12s %16s %14s %9s %14s %10s %13s\n' block "state bytes" \
     "heap left" "create+destroy" "shared runs" words "full replay" "query" \
     "undo record"
 for w in scale-64g scale-1t; do
-    read -r ic _ line < <(measure "" "$w" 'bench_measure')
-    read -r ir _ _ < <(measure "" "$w" 'bench_measure_replay')
-    read -r iq _ _ < <(measure "" "$w" 'bench_measure_query')
+    read -r ic _ line < <(measure "$bdir/$bench" "" "$w" 'bench_measure')
+    read -r ir _ _ < <(measure "$bdir/$bench" "" "$w" 'bench_measure_replay')
+    read -r iq _ _ < <(measure "$bdir/$bench" "" "$w" 'bench_measure_query')
     printf '%-10s %12s %12s %16s %14s %9s %14s %10s %13s\n' "${w#scale-}" \
         "$(field state_bytes x "$line")" "$(field heap_growth x "$line")" \
         "$ic" "$(field replayed_runs x "$line")" "$(field words x "$line")" \
