@@ -15,6 +15,9 @@
 #   make check-e2e  end to end in a nested VM: real VFIO, real KVM conversions
 #                   (both series; QEMU=... one)
 #   make check-e2e-demo  the same test failing on a mutant and on the base
+#   make check-e2e-soak  the long soak (>= 100000 conversions and probes per
+#                   soak, both container types, two at once, refusals) and
+#                   the hostile guest, nested (both series; QEMU=... one)
 #   make deps       install build dependencies (apt, root or sudo)
 #
 # Variables: QEMU (the base: 10.0, the default, or 10.2; every target takes
@@ -42,7 +45,7 @@ export CHECK_NO_BISECT
 
 S := $(CURDIR)/scripts
 
-.PHONY: all deps fetch tree build export check check-bisect check-tsan check-32bit check-e2e check-e2e-demo bench base-failures clean distclean
+.PHONY: all deps fetch tree build export check check-bisect check-tsan check-32bit check-e2e check-e2e-demo check-e2e-soak bench base-failures clean distclean
 
 all: build
 
@@ -90,6 +93,11 @@ check-e2e:
 # The nested test must fail on a broken series and on the base (stale DMA).
 check-e2e-demo:
 	@$(S)/check-all.sh --run e2e-demo.sh $(E2E_BASES)
+
+# The soak and the hostile guest at length (scripts/e2e-soak.sh), on an L0
+# QEMU built for it (scripts/e2e-l0.sh).
+check-e2e-soak: deps
+	@$(S)/check-all.sh --run e2e-soak.sh $(E2E_BASES)
 
 # Re-derive scripts/qtest-base-failures-$(QEMU) from the unpatched base (slow).
 base-failures: deps

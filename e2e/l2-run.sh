@@ -30,6 +30,27 @@
 # MODE viommu: the device behind a guest intel-iommu must be refused (QEMU
 # exits 1 with the error) before the guest runs.
 #
+# MODE soak (BACKEND both: the first device through a legacy container,
+# the second through iommufd; type1 or iommufd: both devices so): three
+# vCPUs, two converting at random while the first has both devices probe
+# (e2e/l2-guest/soak.c).  l2-run samples QEMU at each of the guest's
+# "E2E-L2: SAMPLE" lines (VmRSS, VmLck/VmPin: pinned for DMA; L1's
+# Unevictable: guest_memfd; QEMU's view, x-query-ram-block-attributes),
+# with E2E_L2_HOTPLUG=1 hot-plugs a third device through an iommufd of its
+# own and removes it again (native PCIe hot-plug, the slot powered off: no
+# guest acknowledgement needed; off by default: the guest then crashes,
+# an open finding, e2e/README.md), and at the end compares QEMU's view of the soak area with the
+# guest's record; one summary line "l2-run: soak BACKEND: N conversions, M
+# probes, S stale, U unreachable, E errors, R refused, RSS +K KiB".  LIMIT
+# below 65535 is a small dma_entry_limit: the guest's refusals are counted,
+# not errors.  E2E_L2_SOAK: the guest's soak arguments.
+#
+# MODE hostile: four vCPUs send malformed conversion requests
+# (E2E_L2_HOSTILE_ROUNDS rounds of each kind); every one must fail, the
+# guest's valid pages stay as they were, QEMU stays alive and its stderr
+# grows by at most E2E_L2_HOSTILE_LINES lines: "l2-run: hostile: N bad
+# requests, A accepted, L stderr lines, QEMU alive".
+#
 # MODE hotplug: the guest idles; the device is hot-plugged through the
 # monitor, first at a dma_entry_limit (LIMIT) below what the guest shares,
 # which must fail with the error that names the limit while the VM keeps
@@ -50,13 +71,24 @@ rss_slack=${E2E_L2_RSS_SLACK:-1024}
 # shellcheck source=/dev/null
 . /e2e/l2-messages || exit 2
 
+# The soak's devices: the first two edu of L1, and the third hot-plugged.
+dev2=${E2E_EDU_BDF2:-0000:00:04.0}
+hpdev=${E2E_EDU_BDF_HOTPLUG:-0000:00:05.0}
+case $mode in soak | hostile)
+    echo "$limit" > /sys/module/vfio_iommu_type1/parameters/dma_entry_limit || exit 1 ;;
+esac
 case $backend in
 type1)
     echo "$limit" > /sys/module/vfio_iommu_type1/parameters/dma_entry_limit || exit 1
     vfio="-device vfio-pci,host=$dev"
+    case $mode in soak | hostile) vfio="$vfio -device vfio-pci,host=$dev2" ;; esac
     ;;
 iommufd)
     vfio="-object iommufd,id=iommufd0 -device vfio-pci,host=$dev,iommufd=iommufd0"
+    case $mode in soak | hostile) vfio="$vfio -device vfio-pci,host=$dev2,iommufd=iommufd0" ;; esac
+    ;;
+both)
+    vfio="-device vfio-pci,host=$dev -object iommufd,id=iommufd0 -device vfio-pci,host=$dev2,iommufd=iommufd0"
     ;;
 *)
     echo "l2-run: unknown backend $backend"; exit 2 ;;
@@ -65,6 +97,7 @@ private=
 smp=1
 qmp=0
 extra=
+reboot=
 case $mode in
 limit)
     private=",private-start=0x2000000,private-size=0x2000000"
@@ -81,6 +114,20 @@ refused-section)
     done
     ;;
 smp) smp=2 ;;
+soak)
+    smp=3
+    qmp=1
+    # a reset of this guest is a failure (a triple fault): the VM stops,
+    # l2-run prints its registers and quits it
+    reboot="-action reboot=shutdown,shutdown=pause"
+    # a root port with native hot-plug, its slot empty and powered off
+    extra="-device pcie-root-port,id=rp0,bus=pcie.0,chassis=1 -global ICH9-LPC.acpi-pci-hotplug-with-bridge-support=off"
+    ;;
+hostile)
+    smp=4
+    qmp=1
+    reboot="-action reboot=shutdown,shutdown=pause"
+    ;;
 viommu) vfio="-device intel-iommu,intremap=off,caching-mode=on $vfio" ;;
 hotplug) exec l2-hotplug "$limit" ;;
 esac
@@ -102,8 +149,8 @@ common="-L /e2e/share/qemu -accel kvm -cpu qemu64 -smp $smp -m 128M
     -object memory-backend-memfd,id=m1,size=64M
     -numa node,nodeid=0,memdev=m0 -numa node,nodeid=1,memdev=m1
     -nodefaults -vga none -display none -monitor none
-    -device isa-debug-exit,iobase=0xf4,iosize=0x04
-    $vfio $extra $debug -kernel /e2e/l2/guest.elf"
+    -device isa-debug-exit,iobase=0xf4,iosize=0x04 $reboot
+    $vfio $extra $debug ${E2E_L2_EXTRA:-} -kernel /e2e/l2/guest.elf"
 
 now() { cut -d' ' -f1 /proc/uptime; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
@@ -160,8 +207,126 @@ handle_waits() {
         mtree)
             [ -z "$debug" ] || hmp "info mtree -f"
             ;;
+        final)
+            final_actions
+            ;;
+        flood)
+            flood_lines=$(grep -avc '^$' "$err")
+            ;;
+        baseline)
+            sample baseline
+            ;;
         esac
     done
+    case $mode in soak | hostile) handle_samples ;; esac
+}
+
+# soak, hostile: what QEMU holds.  sample NAME: one line in $samples,
+# "NAME rss lck pin unevictable shared private" (kB; shared and private
+# from QEMU's view), and the checks against the guest's RAM.
+ram_kb=131072
+soak_slack=${E2E_L2_SOAK_SLACK:-65536}   # kB over the guest's RAM: QEMU itself
+errors=0
+err_note() { errors=$((errors + 1)); echo "l2-run: $mode: $*" >> "$notes"; echo "l2-run: $mode: error: $*"; }
+sample() {
+    st=/proc/$qpid/status
+    set -- "$1" "$(awk '/^VmRSS:/ { print $2 }' "$st" 2>/dev/null)" \
+        "$(awk '/^VmLck:/ { print $2 }' "$st" 2>/dev/null)" \
+        "$(awk '/^VmPin:/ { print $2 }' "$st" 2>/dev/null)" \
+        "$(awk '/^Unevictable:/ { print $2 }' /proc/meminfo)"
+    if qmp x-query-ram-block-attributes '{"max-runs": 0}'; then
+        sh_kb=$(printf '%s\n' "$answer" | tr ',' '\n' | awk -F': ' '/"shared":/ { s += $2 } END { printf "%d", s / 1024 }')
+        pr_kb=$(printf '%s\n' "$answer" | tr ',' '\n' | awk -F': ' '/"private":/ { s += $2 } END { printf "%d", s / 1024 }')
+    else
+        sh_kb=none pr_kb=none
+        err_note "x-query-ram-block-attributes failed at sample $1"
+    fi
+    echo "$1 ${2:-none} ${3:-none} ${4:-none} ${5:-none} $sh_kb $pr_kb" >> "$samples"
+    case "$2$5$sh_kb$pr_kb" in *[!0-9]*) err_note "sample $1 incomplete: $*"; return ;; esac
+    gmem=$(($5 - unev0))
+    # shared + private (QEMU's RSS with the shared side, guest_memfd's pages)
+    if [ $(($2 + gmem)) -gt $((ram_kb + soak_slack)) ]; then
+        err_note "sample $1: RSS $2 kB + guest_memfd $gmem kB above the guest's RAM $ram_kb kB + $soak_slack kB"
+    fi
+    # guest_memfd holds at most the private pages (and what is in flight)
+    if [ "$gmem" -gt $((pr_kb + 8192)) ]; then
+        err_note "sample $1: guest_memfd $gmem kB, QEMU's private pages $pr_kb kB (+8 MiB in flight)"
+    fi
+}
+# Hot-plug while the soak goes on: a device through an iommufd of its own
+# (a listener that joins during the conversions), removed two samples later
+# (the listener leaves during them).
+plugs=0
+unplugs=0
+hotplug_step() {
+    [ -e "/sys/bus/pci/devices/$hpdev" ] && [ "${E2E_L2_HOTPLUG:-0}" = 1 ] || return 0
+    case ${1:-$(( samples_seen % 4 ))} in
+    1)
+        if qmp object-add '{"qom-type": "iommufd", "id": "iommufd9"}' &&
+           printf '%s' "$answer" | grep -q '"return"' &&
+           qmp device_add "{\"driver\": \"vfio-pci\", \"host\": \"$hpdev\", \"bus\": \"rp0\", \"id\": \"hp0\", \"iommufd\": \"iommufd9\"}" &&
+           printf '%s' "$answer" | grep -q '"return"'; then
+            plugs=$((plugs + 1))
+            echo "l2-run: hot-plugged $hpdev (iommufd9) at sample $samples_seen" >> "$notes"
+        else
+            err_note "hot-plug of $hpdev failed: $answer"
+        fi
+        ;;
+    3)
+        [ "$plugs" -gt "$unplugs" ] || return 0
+        if qmp device_del '{"id": "hp0"}' && printf '%s' "$answer" | grep -q '"return"'; then
+            i=0
+            while [ "$(grep -a DEVICE_DELETED "$qmpout" | grep -c '"device": "hp0"')" -le "$unplugs" ] &&
+                  [ $i -lt 100 ]; do
+                i=$((i + 1))
+                sleep 0.1
+            done
+            if qmp object-del '{"id": "iommufd9"}' && printf '%s' "$answer" | grep -q '"return"'; then
+                unplugs=$((unplugs + 1))
+                echo "l2-run: removed $hpdev at sample $samples_seen" >> "$notes"
+            else
+                err_note "removing $hpdev: object-del failed (the device not gone?): $answer"
+            fi
+        else
+            err_note "device_del of $hpdev failed: $answer"
+        fi
+        ;;
+    esac
+}
+samples_seen=0
+monitor_reads=0
+handle_samples() {
+    n=$(grep -ac '^E2E-L2: SAMPLE ' "$serial" 2>/dev/null)
+    while [ "$samples_seen" -lt "${n:-0}" ]; do
+        samples_seen=$((samples_seen + 1))
+        sample "s$samples_seen"
+        [ "$mode" != soak ] || hotplug_step
+        # L1 reads the state the way a user does, now and then
+        if [ $((samples_seen % 3)) = 1 ]; then
+            qmp human-monitor-command '{"command-line": "info ram-block-attributes"}' &&
+                printf '%s' "$answer" | grep -q 'listeners' && monitor_reads=$((monitor_reads + 1))
+        fi
+    done
+}
+# The guest's "WAIT final": its results are in.  QEMU's view against the
+# guest's record (soak), the last sample, QEMU's status, then quit.
+final_done=0
+final_actions() {
+    [ "$final_done" = 0 ] || return 0
+    final_done=1
+    [ "$mode" != soak ] || [ "$plugs" = "$unplugs" ] || hotplug_step 3
+    sample final
+    if [ "$mode" = soak ]; then
+        if qmp x-query-ram-block-attributes '{"max-runs": 1000000}'; then
+            printf '%s\n' "$answer" > "/tmp/l2-$name.view"
+        else
+            err_note "x-query-ram-block-attributes (every run) failed"
+        fi
+        hmp "info ram-block-attributes"
+    fi
+    qmp query-status
+    status=$answer
+    qmp quit
 }
 
 # run NAME APPEND: one QEMU run with the guest's command line APPEND; sets
@@ -176,6 +341,9 @@ run() {
     notes=/tmp/l2-$name.notes
     rm -f "$serial" "$qmpout"
     : > "$notes"
+    samples=/tmp/l2-$name.samples
+    : > "$samples"
+    unev0=$(awk '/^Unevictable:/ { print $2 }' /proc/meminfo)
     t0=$(now)
     if [ "$qmp" = 0 ]; then
         # shellcheck disable=SC2086
@@ -207,6 +375,12 @@ run() {
     while alive; do
         [ -n "$t_first" ] || [ ! -s "$serial" ] || t_first=$(since "$t0")
         handle_waits
+        if [ -n "$reboot" ] && [ "$panicked" = 0 ] && grep -aq '"event": "SHUTDOWN", "data": {"guest": true' "$qmpout"; then
+            panicked=1
+            echo "l2-run: $name: the guest reset itself (a triple fault?); its registers:" >> "$notes"
+            hmp "info registers -a"
+            qmp quit
+        fi
         if [ "$panicked" = 0 ] && grep -aq '"event": "GUEST_PANICKED"' "$qmpout"; then
             panicked=1
             qmp query-status
@@ -233,7 +407,12 @@ run() {
 show() {
     sed 's/^/l2 serial: /' "$serial" 2>/dev/null
     sed 's/^/l2 qemu: /' "$err"
-    [ "$qmp" = 0 ] || sed 's/^/l2 qmp: /' "$qmpout"
+    case $mode in
+    soak | hostile)     # QMP's events only: the answers are the samples
+        grep -a '"event"' "$qmpout" | cut -c1-240 | sed 's/^/l2 qmp: /' ;;
+    *)
+        [ "$qmp" = 0 ] || sed 's/^/l2 qmp: /' "$qmpout" ;;
+    esac
     cat "$notes"
     [ -z "$debug" ] || tail -n 40 "/tmp/l2-$mode-$backend.debugcon" | sed 's/^/l2 firmware: /'
 }
@@ -342,6 +521,102 @@ refused-section)
         echo "l2-run: refused-section: QEMU reported $refused refused conversion(s), $n with the section as the cause (want 1, 1)"; ok=0
     fi
     echo "l2-run: $mode $backend: $p1 + $(passed) guest test(s) passed (the container's room $room pages), QEMU reported the refused section once and the conversion refused there once; $t1 s + $t s"
+    ;;
+soak)
+    run "$mode-$backend" "mode=soak ${E2E_L2_SOAK:-}"
+    show
+    guest_ok 0      # quit after the final checks
+    g=$(grep -a '^E2E-L2: SOAK ' "$serial" | tail -n 1)
+    # "E2E-L2: SOAK N conversions, M probes, S stale, U unreachable, R refused, D devices"
+    set -- $g
+    conv=${3:-0} probes=${5:-0} stale=${7:-0} unreach=${9:-0} refused=${11:-0}
+    [ -n "$g" ] || err_note "no SOAK line from the guest"
+    [ "$limit" != 65535 ] || [ "$refused" = 0 ] || err_note "$refused conversions failed at dma_entry_limit $limit"
+    grep -aq '^E2E-L2: FAIL' "$serial" && err_note "the guest reported failures"
+    # QEMU's view of the soak area against the guest's record: the runs of
+    # shared pages (guest-physical: m0 from 0, m1 from 64 MiB; the two
+    # merged where they touch).
+    area=$(grep -a '^E2E-L2: RECORD area ' "$serial" | sed 's/^E2E-L2: RECORD area \([0-9a-fx+]*\):.*/\1/')
+    view=/tmp/l2-$mode-$backend.view
+    cmp_out=
+    if [ -n "$area" ] && [ -s "$view" ]; then
+        grep -a '^E2E-L2: RUNS ' "$serial" | sed 's/^E2E-L2: RUNS //' | tr ' ' '\n' | grep . > /tmp/l2-soak.guest-runs
+        tr '{' '\n' < "$view" | awk -v area="$area" '
+            function hex(s,   n, i, c) { n = 0; s = tolower(s); sub(/^0x/, "", s)
+                for (i = 1; i <= length(s); i++) { c = index("0123456789abcdef", substr(s, i, 1)) - 1; n = n * 16 + c }
+                return n }
+            BEGIN { split(area, a, "+"); lo = hex(a[1]); hi = lo + hex(a[2]) }
+            /"name":/ { match($0, /"name": "[^"]*"/); blk = substr($0, RSTART + 9, RLENGTH - 10)
+                        base = blk == "m1" ? 67108864 : 0; next }
+            /"address":/ { next }
+            /"offset":/ && /"size":/ {
+                match($0, /"offset": [0-9]+/); off = substr($0, RSTART + 10, RLENGTH - 10) + 0
+                match($0, /"size": [0-9]+/); sz = substr($0, RSTART + 8, RLENGTH - 8) + 0
+                s = base + off; e = s + sz
+                if (s < lo) s = lo; if (e > hi) e = hi
+                if (s < e) print s, e }' | sort -n | awk '
+            { if (n && $1 == e) { e = $2 } else { if (n) printf "%x+%x\n", s, e - s; s = $1; e = $2; n = 1 } }
+            END { if (n) printf "%x+%x\n", s, e - s }' > /tmp/l2-soak.qemu-runs
+        if cmp -s /tmp/l2-soak.guest-runs /tmp/l2-soak.qemu-runs; then
+            cmp_out="QEMU's view of the area equals the guest's record ($(wc -l < /tmp/l2-soak.qemu-runs) runs)"
+        else
+            err_note "QEMU's view differs from the guest's record: $(diff /tmp/l2-soak.guest-runs /tmp/l2-soak.qemu-runs | grep '^[<>]' | head -n 4 | tr '\n' ' ')"
+            cmp_out="QEMU's view differs from the guest's record"
+        fi
+    else
+        err_note "no record or no view to compare (area '${area:-}')"
+    fi
+    # Memory: QEMU's RSS less what it holds for the guest (shared pages),
+    # from the first sample to the last; pinned pages against shared ones.
+    first=$(grep '^baseline ' "$samples" | tail -n 1)
+    last=$(grep '^final ' "$samples" | tail -n 1)
+    rss_growth=none
+    if [ -n "$first" ] && [ -n "$last" ]; then
+        set -- $first
+        # the containers that pin the shared pages: one per backend used
+        nc=1
+        [ "$backend" != both ] || nc=2
+        base0=$(($2 - $6)) pin0=$(($3 + $4 - nc * $6))
+        set -- $last
+        base1=$(($2 - $6)) pin1=$(($3 + $4 - nc * $6))
+        rss_growth=$((base1 - base0))
+        [ "$rss_growth" -le "${E2E_L2_SOAK_RSS_SLACK:-4096}" ] ||
+            err_note "QEMU's RSS beyond the shared guest memory grew by $rss_growth kB (slack ${E2E_L2_SOAK_RSS_SLACK:-4096} kB)"
+        echo "l2-run: soak: pinned (VmLck + VmPin) minus the shared pages once per container: $pin0 kB before the soak, $pin1 kB after it" >> "$notes"
+        [ "$pin1" -le $((pin0 + ${E2E_L2_SOAK_PIN_SLACK:-256})) ] && [ "$pin1" -ge $((pin0 - ${E2E_L2_SOAK_PIN_SLACK:-256})) ] ||
+            err_note "pinned pages beyond the shared ones went from $pin0 to $pin1 kB (slack ${E2E_L2_SOAK_PIN_SLACK:-256} kB)"
+    else
+        err_note "QEMU not sampled (first '${first:-}', last '${last:-}')"
+    fi
+    echo "${status:-}" | grep -qF '"status": "running"' || err_note "query-status did not say running at the end (${status:-no answer})"
+    [ "$plugs" -gt 0 ] || [ ! -e "/sys/bus/pci/devices/$hpdev" ] || [ "${E2E_L2_HOTPLUG:-0}" != 1 ] ||
+        err_note "no hot-plug happened ($samples_seen samples)"
+    [ "$ok" = 1 ] || errors=$((errors + 1))
+    cat "$notes"
+    echo "l2-run: soak $backend: $(wc -l < "$samples") samples, $plugs hot-plugs, $unplugs removals, $monitor_reads monitor reads; $cmp_out; $t s"
+    echo "l2-run: soak $backend: $conv conversions, $probes probes, $stale stale, $unreach unreachable, $errors errors, $refused refused, RSS +$rss_growth KiB"
+    [ "$errors" = 0 ] && [ "$stale" = 0 ] && [ "$unreach" = 0 ] || ok=0
+    ;;
+hostile)
+    run "$mode-$backend" "mode=hostile rounds=${E2E_L2_HOSTILE_ROUNDS:-250}"
+    show
+    guest_ok 0
+    g=$(grep -a '^E2E-L2: HOSTILE ' "$serial" | tail -n 1)
+    # "E2E-L2: HOSTILE N bad requests, A accepted, K carried out by design"
+    set -- $g
+    sent=${3:-0} accepted=${6:-0} noops=${8:-0}
+    # QEMU's stderr from the flood on (before it: start-up and the guest's
+    # own device set-up)
+    lines=$(( $(grep -avc '^$' "$err") - ${flood_lines:-0} ))
+    [ -n "${flood_lines:-}" ] || { echo "l2-run: hostile: the flood's start was not seen"; ok=0; }
+    max_lines=${E2E_L2_HOSTILE_LINES:-40}
+    alive_s=dead
+    echo "${status:-}" | grep -qF '"status": "running"' && alive_s=alive
+    [ "$alive_s" = alive ] || { echo "l2-run: hostile: QEMU did not answer query-status with running (${status:-none})"; ok=0; }
+    [ "$lines" -le "$max_lines" ] || { echo "l2-run: hostile: QEMU's stderr has $lines lines (at most $max_lines)"; ok=0; }
+    [ -n "$g" ] && [ "$accepted" = 0 ] || ok=0
+    echo "l2-run: hostile $backend: $noops requests carried out by design (shared where no guest memory is, the firmware); QEMU's stderr ${flood_lines:-?} lines before the flood"
+    echo "l2-run: hostile $backend: $sent bad requests, $accepted accepted, $lines stderr lines, QEMU $alive_s; $t s"
     ;;
 viommu)
     run "$mode-$backend" "mode=functional"

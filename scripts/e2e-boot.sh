@@ -27,9 +27,16 @@ append="console=ttyS0 intel_iommu=on panic=-1 loglevel=4 ${E2E_APPEND:-}"
 qemu=("$E2E_QEMU" -accel tcg -machine q35 -cpu max -smp "$E2E_SMP"
       -m "$E2E_MEM"
       -device intel-iommu,intremap=on,caching-mode=on
-      -device edu
       -kernel "$kernel" -initrd "$initrd" -append "$append"
-      -display none -no-reboot -monitor none "$@")
+      -display none -no-reboot -monitor none)
+# The edu devices to assign (00:03.0, 00:04.0, ...): the nested checks use
+# the first, the soak two at once and hot-plugs the third.
+for _ in $(seq "$E2E_L1_EDU"); do
+    qemu+=(-device "edu$E2E_L1_EDU_OPTS")
+done
+# An L0 built from source (make check-e2e-soak) takes Debian's firmware.
+[ "$E2E_QEMU" = /usr/bin/qemu-system-x86_64 ] || qemu+=(-L /usr/share/qemu -L /usr/share/seabios -L /usr/lib/ipxe/qemu)
+qemu+=("$@")
 
 if [ "${E2E_SHELL:-0}" = 1 ]; then
     exec "${qemu[@]}" -serial stdio

@@ -24,6 +24,10 @@ E2E_SMP=${E2E_SMP:-2}                # L1 vCPUs: the nested smp test runs two L2
 E2E_BOOT_TIMEOUT=${E2E_BOOT_TIMEOUT:-120}   # s until /init says hello
 E2E_TIMEOUT=${E2E_TIMEOUT:-1800}    # s for the whole guest run
 E2E_MIN_MEM_MIB=${E2E_MIN_MEM_MIB:-384}
+# L1's edu devices (00:03.0 on), and their options (the soak's L0 built
+# by e2e-l0.sh takes ",x-dma-delay-ms=0").
+E2E_L1_EDU=${E2E_L1_EDU:-3}
+E2E_L1_EDU_OPTS=${E2E_L1_EDU_OPTS:-}
 
 # The nested (L2) tests: the firmware L1's QEMU needs (from Debian's
 # qemu-system-data, as the project's KVM-only build has no option ROMs) and
@@ -42,8 +46,17 @@ E2E_L2_SECTION_LIMIT=${E2E_L2_SECTION_LIMIT:-25000}
 E2E_L2_RSS_SLACK=${E2E_L2_RSS_SLACK:-1024}
 # Seconds an L2 guest may run before it is killed as hung.
 E2E_L2_TIMEOUT=${E2E_L2_TIMEOUT:-120}
+# The soak (e2e/l2-guest/soak.c) inside make check-e2e: short, on the
+# L0 QEMU of the host (edu takes 100 ms a transfer); make check-e2e-soak
+# sets its own (E2E_SOAK_*, below).  Its refusal variant's dma_entry_limit,
+# the hostile guest's rounds (each of the 25 kinds from 4 vCPUs), the
+# seconds an L2 soak or hostile run may take.
+E2E_L2_SOAK=${E2E_L2_SOAK:-"conversions=1500 probes=300 seconds=120 maxpages=256 end=72 sweep=97 sample=4 batch=16 pam=2"}
+E2E_L2_SOAK_LIMIT=${E2E_L2_SOAK_LIMIT:-8000}
+E2E_L2_HOSTILE_ROUNDS=${E2E_L2_HOSTILE_ROUNDS:-250}
+E2E_L2_SOAK_TIMEOUT=${E2E_L2_SOAK_TIMEOUT:-300}
 # The nested checks to run, in order.
-E2E_NESTED_CHECKS=${E2E_NESTED_CHECKS:-functional-type1 functional-iommufd limit-type1 refused-section-type1 viommu-type1 smp-type1 hotplug-type1}
+E2E_NESTED_CHECKS=${E2E_NESTED_CHECKS:-functional-type1 functional-iommufd limit-type1 refused-section-type1 viommu-type1 smp-type1 hotplug-type1 soak-both hostile-both}
 
 # The trace recorded from the unit test's model (e2e.sh): its operations,
 # and the largest container kept (calls).

@@ -14,6 +14,11 @@
 #           two RAM blocks instead, which 10.2 refuses after it changed
 #           KVM's attributes (the VM stops; VFIO still maps those pages).
 #
+# The soak (e2e/l2-guest/soak.c) must catch two broken series as well:
+# the mutant above (the guest sees stale pages) and
+# e2e/mutants-$QEMU/no-conversion-lock.patch (conversions not serialized:
+# QEMU's view of the guest's memory then differs from the guest's own).
+#
 # One PASS line per run whose guest saw the stale mapping (with the guest's
 # line), FAIL otherwise; then "N passed, N failed".
 . "$(dirname "$0")/common.sh"
@@ -68,8 +73,43 @@ demo_two_blocks() {
     fi
 }
 
+# demo_soak NAME VARIANT WHAT: the soak of run VARIANT (made by demo or
+# below) must have failed, with WHAT (stale|mismatch) in its summary.
+demo_soak() {
+    local name=$1 variant=$2 what=$3 console sl
+    console=$E2E_BUILD/logs-$QEMU-$variant/console.log
+    sl=$(tr -d '\r' < "$console" 2>/dev/null | grep -a '^l2-run: soak [a-z0-9]*: [0-9]* conversions' | tail -n 1)
+    tr -d '\r' < "$console" 2>/dev/null |
+        grep -a "^l2-run: soak\|E2E-L2: FAIL soak\|^E2E-CHECK: [A-Z]* nested: soak" | cut -c1-300 | sed 's/^/      | /'
+    local stale unreach errors
+    stale=$(sed -n 's/.* \([0-9]*\) stale,.*/\1/p' <<<"$sl")
+    unreach=$(sed -n 's/.* \([0-9]*\) unreachable,.*/\1/p' <<<"$sl")
+    errors=$(sed -n 's/.* \([0-9]*\) errors,.*/\1/p' <<<"$sl")
+    local caught=0
+    case $what in
+    stale) [ "${stale:-0}" -gt 0 ] && caught=1 ;;
+    mismatch) tr -d '\r' < "$console" | grep -aq "^l2-run: soak: error: QEMU's view differs from the guest's record" && caught=1 ;;
+    esac
+    if [ $caught = 1 ] && tr -d '\r' < "$console" | grep -aq '^E2E-CHECK: FAIL nested: soak'; then
+        passed=$((passed + 1))
+        echo "PASS  e2e demo $QEMU $name: the soak failed as it must: ${sl#l2-run: soak }"
+    else
+        failed=$((failed + 1))
+        echo "FAIL  e2e demo $QEMU $name: the soak did not catch it (${sl:-no summary line}; want $what)"
+    fi
+}
+
 demo mutant 2 E2E_MUTANT=no-unmap-on-private \
-    E2E_NESTED_CHECKS="functional-type1 functional-iommufd"
+    E2E_NESTED_CHECKS="functional-type1 functional-iommufd soak-both"
+demo_soak "mutant soak" mutant stale
+# Conversions not serialized: overlapping ones in opposite directions
+# leave KVM and QEMU's state disagreeing; the soak's guest finds the pages
+# its overlapping conversions left unknown by probing, and QEMU's view
+# then differs from its record.
+env E2E_VARIANT=lock E2E_MODEL_TRACE=0 E2E_MUTANT=no-conversion-lock E2E_NESTED_CHECKS="soak-both" \
+    E2E_L2_SOAK="${E2E_DEMO_LOCK_SOAK:-$E2E_L2_SOAK}" \
+    "$TOP/scripts/e2e.sh" > "$E2E_BUILD/demo-$QEMU-lock.log" 2>&1 || true
+demo_soak "mutant no-conversion-lock soak" lock mismatch
 if [ "$QEMU" = 10.2 ]; then
     demo_two_blocks base E2E_SERIES=none E2E_NESTED_CHECKS="functional-type1"
 else

@@ -232,6 +232,12 @@ if [ "$nested" = 1 ]; then
         viommu-type1) printf '%s\t%s\n' "nested: a device behind a guest IOMMU refused" "E2E_L2_TIMEOUT=$E2E_L2_TIMEOUT l2-run viommu type1" ;;
         smp-type1) printf '%s\t%s\n' "nested: conversions while the memory map changes" "E2E_L2_TIMEOUT=$E2E_L2_TIMEOUT E2E_L2_DEBUG=${E2E_L2_DEBUG:-0} E2E_L2_TRACE='${E2E_L2_TRACE:-}' l2-run smp type1" ;;
         hotplug-type1) printf '%s\t%s\n' "nested: hot-plug refused at the DMA mapping limit" "l2-run hotplug type1 $E2E_L2_HOTPLUG_LIMIT" ;;
+        soak-type1 | soak-iommufd | soak-both)
+            printf '%s\t%s\n' "nested: soak, ${c#soak-}" "E2E_L2_TIMEOUT=$E2E_L2_SOAK_TIMEOUT E2E_L2_SOAK='$E2E_L2_SOAK' E2E_L2_EXTRA='${E2E_L2_EXTRA:-}' E2E_L2_HOTPLUG=${E2E_L2_HOTPLUG:-0} l2-run soak ${c#soak-}" ;;
+        soak-limit-type1)
+            printf '%s\t%s\n' "nested: soak, type1 at dma_entry_limit $E2E_L2_SOAK_LIMIT" "E2E_L2_TIMEOUT=$E2E_L2_SOAK_TIMEOUT E2E_L2_SOAK='$E2E_L2_SOAK refusals' l2-run soak type1 $E2E_L2_SOAK_LIMIT" ;;
+        hostile-both)
+            printf '%s\t%s\n' "nested: hostile guest" "E2E_L2_TIMEOUT=$E2E_L2_SOAK_TIMEOUT E2E_L2_HOSTILE_ROUNDS=$E2E_L2_HOSTILE_ROUNDS l2-run hostile both" ;;
         *) die "E2E_NESTED_CHECKS: unknown check $c" ;;
         esac
     done >> "$stage/e2e/checks"
@@ -307,10 +313,13 @@ for name in "${checks[@]}"; do
         $0 == b && !done { on = 1; next }
         on && /^E2E-(CHECK|BEGIN|RESULT):/ { on = 0; done = 1 }
         on { print }' <<<"$con")
+    # The soak's and the hostile guest's summary, as the host prints it.
+    sl=$(grep -a '^l2-run: \(soak\|hostile\) [a-z0-9]*: [0-9]* \(conversions\|bad requests\)' <<<"$out" | tail -n 1 |
+         sed -e 's/^l2-run: soak \([a-z0-9]*\): /e2e soak: \1: /' -e 's/^l2-run: hostile [a-z0-9]*: \(.*\); [0-9.]* s$/e2e hostile: \1/')
     case $line in
     "E2E-CHECK: PASS $name ("*)
         # The check's own lines, short: "prog: [TRACE BACKEND: as expected: ]..."
-        summary=$({ grep -E '^(vfio-rules: .*: as expected: |vfio-bind: |kvm-check: |l2-run: .* passed|l2-run: viommu .*: refused|l2-hotplug: refused)' <<<"$out" || true; } |
+        summary=$({ grep -E '^(vfio-rules: .*: as expected: |vfio-bind: |kvm-check: |l2-run: .* passed|l2-run: viommu .*: refused|l2-hotplug: refused|l2-run: soak [a-z0-9]*: [0-9]+ samples)' <<<"$out" || true; } |
                   sed -e 's/^[a-z0-9-]*: //' -e 's/^.*: as expected: //' |
                   awk '{ printf "%s%s", (NR > 1 ? "; " : ""), $0 }')
         pass "e2e L1 $name: ${summary:+$summary }${line##*"$name "}"
@@ -324,6 +333,7 @@ for name in "${checks[@]}"; do
         [ -z "$out" ] || tail -n 15 <<<"$out" | show
         ;;
     esac
+    [ -z "$sl" ] || echo "$TAG$sl"
 done
 if runnable "e2e guest end"; then
     if [ "$status" = ok ]; then

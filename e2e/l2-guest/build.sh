@@ -12,7 +12,7 @@ CC=${CC:-gcc}
 cflags="-m32 -march=i686 -mgeneral-regs-only -ffreestanding -fno-pic -fno-stack-protector
  -nostdlib -static -Wall -Wextra -Werror -O2 -fno-asynchronous-unwind-tables -Wa,--fatal-warnings"
 set --
-for f in entry.S lib.c hw.c tests.c; do
+for f in entry.S lib.c hw.c tests.c soak.c; do
     o=$out/${f%.*}.o
     $CC $cflags -c "$src/$f" -o "$o"
     set -- "$@" "$o"

@@ -7,6 +7,7 @@
 #define CODE_SEL 0x08
 #define DATA_SEL 0x10
 #define STACK_SIZE 16384
+#define MAX_APS 3              /* the soak runs 3 vCPUs: the BSP and two APs */
 
         .section .multiboot, "a"
         .align 4
@@ -96,12 +97,22 @@ ap_entry32:
         movl %eax, %fs
         movl %eax, %gs
         movl %eax, %ss
-        movl $ap_stack_top, %esp
+        /* Each AP its own stack: the n-th to arrive takes the n-th (0-based). */
+        movl $1, %eax
+        lock xaddl %eax, ap_next
+        cmpl $MAX_APS, %eax
+        jae 5f                  /* more CPUs than stacks: this one halts */
+        movl %eax, %ecx
+        incl %ecx
+        imull $STACK_SIZE, %ecx
+        addl $ap_stacks, %ecx
+        movl %ecx, %esp
         lidt idt_desc           /* the BSP's IDT: an AP fault is reported too */
-        call ap_main
-4:      cli
+        pushl %eax
+        call ap_main            /* ap_main(index) */
+5:      cli
         hlt
-        jmp 4b
+        jmp 5b
 
         .section .rodata
         .align 4
@@ -126,7 +137,12 @@ gdt_desc:
         .align 16
         .space STACK_SIZE
 bsp_stack_top:
-        .space STACK_SIZE
-ap_stack_top:
+        .globl ap_stacks
+ap_stacks:
+        .space STACK_SIZE * MAX_APS
+        .align 4
+        .globl ap_next
+ap_next:
+        .long 0
 
         .section .note.GNU-stack, "", @progbits

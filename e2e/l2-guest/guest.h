@@ -69,6 +69,7 @@ void printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void report(bool pass, const char *test, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 __attribute__((noreturn)) void finish(void);
+void print_done(void);          /* the DONE line, without the exit */
 __attribute__((noreturn)) void finish_terminate(void);
 __attribute__((noreturn)) void die(const char *test, const char *why);
 void idt_init(void);
@@ -98,13 +99,35 @@ void pci_write16(uint32_t bdf, unsigned off, uint16_t v);
 extern uint32_t edu_bdf, edu_bar;
 bool edu_find(void);
 bool edu_dma(uint32_t src, uint32_t dst, uint32_t len, bool to_ram);
+/* Every edu on bus 0 (the soak's devices), and one transfer started or awaited. */
+#define EDU_MAX 4
+struct edu {
+    uint32_t bdf, bar;
+};
+unsigned edu_find_all(struct edu *devs, unsigned max);
+void edu_dma_start(const struct edu *d, uint32_t src, uint32_t dst, uint32_t len, bool to_ram);
+bool edu_dma_wait(const struct edu *d);
 
 extern bool hc_disabled;        /* "nohc": the hypercall is a no-op returning 0 */
 uint32_t map_gpa_range(uint32_t gpa, uint32_t npages, bool to_private);
+/* The raw hypercall: any attributes (the hostile mode's bogus bits). */
+uint32_t map_gpa_range_raw(uint32_t gpa, uint32_t npages, uint32_t attrs);
+#define KVM_MAP_GPA_RANGE_ENCRYPTED 0x10
 
 bool ap_boot(void);             /* INIT-SIPI-SIPI to all other CPUs */
 
-/* tests.c: what the AP runs (entry.S calls it) */
-void ap_main(void);
+/* tests.c: what an AP runs (entry.S calls it with the AP's index, 0-based) */
+void ap_main(unsigned index);
+
+/* soak.c: the soak and hostile modes (e2e/l2-guest/README.md) */
+void soak_main(void);
+void soak_ap(unsigned index);
+void hostile_main(void);
+void hostile_ap(unsigned index);
+
+/* tests.c: the command line */
+unsigned arg_number(const char *key, unsigned dflt);
+bool arg_flag(const char *name);
+const char *arg_value(const char *key);
 
 #endif

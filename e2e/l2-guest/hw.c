@@ -100,17 +100,74 @@ bool edu_dma(uint32_t src, uint32_t dst, uint32_t len, bool to_ram)
     return true;
 }
 
+/*
+ * Every edu on bus 0, enabled (memory space, bus master), in slot order:
+ * the soak's devices.  Returns how many (at most @max).
+ */
+unsigned edu_find_all(struct edu *devs, unsigned max)
+{
+    unsigned n = 0;
+
+    for (uint32_t bdf = 0; bdf < 256 && n < max; bdf++) {
+        if (pci_read32(bdf, 0x00) != EDU_ID) {
+            continue;
+        }
+        uint32_t bar = pci_read32(bdf, 0x10);
+        if ((bar & 0x7) || !(bar & ~0xfu)) {
+            continue;
+        }
+        pci_write16(bdf, 0x04, (uint16_t)(pci_read32(bdf, 0x04) | 0x6));
+        devs[n].bdf = bdf;
+        devs[n].bar = bar & ~0xfu;
+        n++;
+    }
+    return n;
+}
+
+/*
+ * A transfer on device @d, not awaited: the soak keeps both devices busy
+ * at once (edu takes 100 ms of the emulator's clock for each).  The
+ * caller awaits it with edu_dma_wait() before the next one on @d.
+ */
+void edu_dma_start(const struct edu *d, uint32_t src, uint32_t dst, uint32_t len, bool to_ram)
+{
+    uint32_t buf = to_ram ? src : dst;
+
+    if (buf < EDU_BUF || len > EDU_BUF_SIZE || buf - EDU_BUF > EDU_BUF_SIZE - len) {
+        die("edu-dma", "bug: transfer outside the edu buffer");
+    }
+    barrier();
+    mmio_write32(d->bar + EDU_DMA_SRC, src);
+    mmio_write32(d->bar + EDU_DMA_DST, dst);
+    mmio_write32(d->bar + EDU_DMA_CNT, len);
+    mmio_write32(d->bar + EDU_DMA_CMD, EDU_DMA_RUN | (to_ram ? EDU_DMA_TO_RAM : 0));
+}
+
+/* Wait for @d's transfer; false on a timeout. */
+bool edu_dma_wait(const struct edu *d)
+{
+    struct watchdog wd;
+
+    wd_start(&wd, EDU_DMA_TIMEOUT_S);
+    while (mmio_read32(d->bar + EDU_DMA_CMD) & EDU_DMA_RUN) {
+        if (wd_expired(&wd)) {
+            return false;
+        }
+    }
+    barrier();
+    return true;
+}
+
 bool hc_disabled;
 
 #define KVM_HC_MAP_GPA_RANGE 12
-#define KVM_MAP_GPA_RANGE_ENCRYPTED 0x10
 
 /*
  * Convert [gpa, gpa + npages * 4 KiB) to private or shared. 32-bit
  * hypercall: KVM takes EBX, ECX, EDX, ESI and returns EAX. "memory":
  * after a conversion the same addresses may show other contents.
  */
-uint32_t map_gpa_range(uint32_t gpa, uint32_t npages, bool to_private)
+uint32_t map_gpa_range_raw(uint32_t gpa, uint32_t npages, uint32_t attrs)
 {
     uint32_t ret = KVM_HC_MAP_GPA_RANGE;
 
@@ -119,10 +176,14 @@ uint32_t map_gpa_range(uint32_t gpa, uint32_t npages, bool to_private)
     }
     asm volatile("vmmcall"
                  : "+a"(ret)
-                 : "b"(gpa), "c"(npages),
-                   "d"(to_private ? KVM_MAP_GPA_RANGE_ENCRYPTED : 0), "S"(0)
+                 : "b"(gpa), "c"(npages), "d"(attrs), "S"(0)
                  : "memory");
     return ret;
+}
+
+uint32_t map_gpa_range(uint32_t gpa, uint32_t npages, bool to_private)
+{
+    return map_gpa_range_raw(gpa, npages, to_private ? KVM_MAP_GPA_RANGE_ENCRYPTED : 0);
 }
 
 /* xAPIC: the BSP sends INIT, then SIPI twice, to all but itself. */

@@ -346,8 +346,21 @@ static volatile struct {
     uint32_t private_now;       /* state after the last successful one */
 } ap;
 
-void ap_main(void)
+static const char *run_mode;
+
+void ap_main(unsigned index)
 {
+    if (run_mode && streq(run_mode, "soak")) {
+        soak_ap(index);
+        return;
+    }
+    if (run_mode && streq(run_mode, "hostile")) {
+        hostile_ap(index);
+        return;
+    }
+    if (index) {
+        return;                 /* the smp test runs one AP */
+    }
     ap.started = 1;
     /* Start with the BSP's remapping going. No RTC here: the BSP owns it. */
     for (uint32_t spins = 0; !ap.go; spins++) {
@@ -642,7 +655,7 @@ static void parse_cmdline(uint32_t magic, const struct multiboot_info *mbi)
     }
 }
 
-static const char *arg_value(const char *key)
+const char *arg_value(const char *key)
 {
     for (unsigned i = 0; i < argc; i++) {
         const char *a = argv[i], *k = key;
@@ -656,7 +669,7 @@ static const char *arg_value(const char *key)
     return NULL;
 }
 
-static bool arg_flag(const char *name)
+bool arg_flag(const char *name)
 {
     for (unsigned i = 0; i < argc; i++) {
         if (streq(argv[i], name)) {
@@ -666,7 +679,7 @@ static bool arg_flag(const char *name)
     return false;
 }
 
-static unsigned arg_number(const char *key, unsigned dflt)
+unsigned arg_number(const char *key, unsigned dflt)
 {
     const char *v = arg_value(key);
     unsigned n = 0;
@@ -689,6 +702,7 @@ void guest_main(uint32_t magic, const struct multiboot_info *mbi)
         die("boot", "not started by a Multiboot loader");
     }
     const char *mode = arg_value("mode");
+    run_mode = mode;
     hc_disabled = arg_flag("nohc");
     for (unsigned i = 0; i < MAX_PAGES * SLOT / 4; i++) {
         ((uint32_t *)SENTINEL_PAGE)[i] = SENTINEL;
@@ -699,6 +713,12 @@ void guest_main(uint32_t magic, const struct multiboot_info *mbi)
         for (;;) {
             asm volatile("cli; hlt");
         }
+    }
+    if (mode && streq(mode, "soak")) {
+        soak_main();            /* its own devices, its own end */
+    }
+    if (mode && streq(mode, "hostile")) {
+        hostile_main();
     }
     if (!edu_find()) {
         die("edu", "no 1234:11e8 with an assigned 32-bit memory BAR0 on bus 0");
