@@ -262,10 +262,16 @@ hotplug_step() {
     [ -e "/sys/bus/pci/devices/$hpdev" ] && [ "${E2E_L2_HOTPLUG:-0}" = 1 ] || return 0
     case ${1:-$(( samples_seen % 4 ))} in
     1)
-        if qmp object-add '{"qom-type": "iommufd", "id": "iommufd9"}' &&
-           printf '%s' "$answer" | grep -q '"return"' &&
-           qmp device_add "{\"driver\": \"vfio-pci\", \"host\": \"$hpdev\", \"bus\": \"rp0\", \"id\": \"hp0\", \"iommufd\": \"iommufd9\"}" &&
-           printf '%s' "$answer" | grep -q '"return"'; then
+        # E2E_L2_HOTPLUG_BACKEND=type1: into the legacy container (a device
+        # more on an existing listener) instead of an iommufd of its own
+        if [ "${E2E_L2_HOTPLUG_BACKEND:-iommufd}" = type1 ]; then
+            qmp device_add "{\"driver\": \"vfio-pci\", \"host\": \"$hpdev\", \"bus\": \"rp0\", \"id\": \"hp0\"}"
+        else
+            qmp object-add '{"qom-type": "iommufd", "id": "iommufd9"}' &&
+                printf '%s' "$answer" | grep -q '"return"' &&
+                qmp device_add "{\"driver\": \"vfio-pci\", \"host\": \"$hpdev\", \"bus\": \"rp0\", \"id\": \"hp0\", \"iommufd\": \"iommufd9\"}"
+        fi
+        if printf '%s' "$answer" | grep -q '"return"'; then
             plugs=$((plugs + 1))
             echo "l2-run: hot-plugged $hpdev (iommufd9) at sample $samples_seen" >> "$notes"
         else
@@ -281,7 +287,8 @@ hotplug_step() {
                 i=$((i + 1))
                 sleep 0.1
             done
-            if qmp object-del '{"id": "iommufd9"}' && printf '%s' "$answer" | grep -q '"return"'; then
+            if [ "${E2E_L2_HOTPLUG_BACKEND:-iommufd}" = type1 ] ||
+               { qmp object-del '{"id": "iommufd9"}' && printf '%s' "$answer" | grep -q '"return"'; }; then
                 unplugs=$((unplugs + 1))
                 echo "l2-run: removed $hpdev at sample $samples_seen" >> "$notes"
             else
@@ -377,9 +384,19 @@ run() {
         handle_waits
         if [ -n "$reboot" ] && [ "$panicked" = 0 ] && grep -aq '"event": "SHUTDOWN", "data": {"guest": true' "$qmpout"; then
             panicked=1
-            echo "l2-run: $name: the guest reset itself (a triple fault?); its registers:" >> "$notes"
+            echo "l2-run: $name: the guest reset itself (a triple fault?); its registers, the start of its image and of its page at 2 MiB:" >> "$notes"
             hmp "info registers -a"
+            hmp "xp /8xw 0x100000"
+            hmp "xp /8xw 0x104b80"
+            hmp "xp /8xw 0x200000"
             qmp quit
+        fi
+        if [ "$mode" = soak ] && [ "$panicked" = 0 ] && grep -aq '^E2E-L2: FAIL exception' "$serial"; then
+            panicked=1
+            echo "l2-run: $name: a CPU exception; the start of the image and the page at 2 MiB:" >> "$notes"
+            hmp "xp /8xw 0x100000"
+            hmp "xp /8xw 0x104b80"
+            hmp "xp /8xw 0x200000"
         fi
         if [ "$panicked" = 0 ] && grep -aq '"event": "GUEST_PANICKED"' "$qmpout"; then
             panicked=1

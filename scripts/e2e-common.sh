@@ -51,10 +51,10 @@ E2E_L2_TIMEOUT=${E2E_L2_TIMEOUT:-120}
 # sets its own (E2E_SOAK_*, below).  Its refusal variant's dma_entry_limit,
 # the hostile guest's rounds (each of the 25 kinds from 4 vCPUs), the
 # seconds an L2 soak or hostile run may take.
-E2E_L2_SOAK=${E2E_L2_SOAK:-"conversions=1500 probes=300 seconds=120 maxpages=256 end=72 sweep=97 sample=4 batch=16 pam=2"}
+E2E_L2_SOAK=${E2E_L2_SOAK:-"conversions=1000 probes=300 seconds=240 maxpages=256 end=72 sweep=97 sample=4 batch=16 pam=2"}
 E2E_L2_SOAK_LIMIT=${E2E_L2_SOAK_LIMIT:-8000}
 E2E_L2_HOSTILE_ROUNDS=${E2E_L2_HOSTILE_ROUNDS:-250}
-E2E_L2_SOAK_TIMEOUT=${E2E_L2_SOAK_TIMEOUT:-300}
+E2E_L2_SOAK_TIMEOUT=${E2E_L2_SOAK_TIMEOUT:-420}
 # The nested checks to run, in order.
 E2E_NESTED_CHECKS=${E2E_NESTED_CHECKS:-functional-type1 functional-iommufd limit-type1 refused-section-type1 viommu-type1 smp-type1 hotplug-type1 soak-both hostile-both}
 
