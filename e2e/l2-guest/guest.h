@@ -77,6 +77,8 @@ void io_delay(unsigned n);
 void *memset(void *d, int c, size_t n);
 void *memcpy(void *d, const void *s, size_t n);
 bool streq(const char *a, const char *b);
+/* The patterns the guest writes and the device must read back (lib.c). */
+uint32_t pattern_word(uint32_t page, uint32_t gen, unsigned i);
 
 struct watchdog {
     unsigned limit_s;   /* give up after this many RTC seconds */

@@ -304,6 +304,25 @@ void wait_seconds(unsigned seconds)
     }
 }
 
+/*
+ * Word @i of the pattern of generation @gen in @page: word 0 is the page's
+ * address (readable in a detail: whose page it is), word 1 a5 followed by
+ * the generation's low 24 bits, the rest a hash of the three.
+ */
+uint32_t pattern_word(uint32_t page, uint32_t gen, unsigned i)
+{
+    if (i == 0) {
+        return page;
+    }
+    if (i == 1) {
+        return 0xa5000000u | (gen & 0xffffffu);
+    }
+    uint32_t x = page ^ gen * 0x9e3779b9u ^ i * 0x85ebca6bu;
+    x ^= x >> 15;
+    x *= 0x2c1b3c6du;
+    return x ^ x >> 12;
+}
+
 /* gcc may emit calls to these even in freestanding code. */
 void *memset(void *d, int c, size_t n)
 {

@@ -83,20 +83,6 @@ static uint32_t xorshift(uint32_t *s)
     return *s = x;
 }
 
-static uint32_t pattern_word(uint32_t page, uint32_t gen, unsigned i)
-{
-    if (i == 0) {
-        return page;
-    }
-    if (i == 1) {
-        return 0xa5000000u | (gen & 0xffffffu);
-    }
-    uint32_t x = page ^ gen * 0x9e3779b9u ^ i * 0x85ebca6bu;
-    x ^= x >> 15;
-    x *= 0x2c1b3c6du;
-    return x ^ x >> 12;
-}
-
 static uint32_t page_addr(uint32_t idx)
 {
     return soak.area + idx * PAGE_SIZE;

@@ -48,20 +48,6 @@ void guest_main(uint32_t magic, const struct multiboot_info *mbi);
 /* Every pattern written is new: its word 1 carries a generation number. */
 static uint32_t generation;
 
-static uint32_t pattern_word(uint32_t page, uint32_t gen, unsigned i)
-{
-    if (i == 0) {
-        return page;            /* readable in a detail: whose page it is */
-    }
-    if (i == 1) {
-        return 0xa5000000u | gen;
-    }
-    uint32_t x = page ^ gen * 0x9e3779b9u ^ i * 0x85ebca6bu;
-    x ^= x >> 15;
-    x *= 0x2c1b3c6du;
-    return x ^ x >> 12;
-}
-
 static void write_words(uint32_t addr, uint32_t page, uint32_t gen, unsigned words)
 {
     uint32_t *w = (uint32_t *)addr;
