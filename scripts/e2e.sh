@@ -235,7 +235,7 @@ if [ "$nested" = 1 ]; then
         soak-type1 | soak-iommufd | soak-both)
             printf '%s\t%s\n' "nested: soak, ${c#soak-}" "E2E_L2_TIMEOUT=$E2E_L2_SOAK_TIMEOUT E2E_L2_SOAK='$E2E_L2_SOAK' E2E_L2_EXTRA='${E2E_L2_EXTRA:-}' E2E_L2_HOTPLUG=${E2E_L2_HOTPLUG:-0} E2E_L2_HOTPLUG_BACKEND=${E2E_L2_HOTPLUG_BACKEND:-iommufd} l2-run soak ${c#soak-}" ;;
         soak-limit-type1)
-            printf '%s\t%s\n' "nested: soak, type1 at dma_entry_limit $E2E_L2_SOAK_LIMIT" "E2E_L2_TIMEOUT=$E2E_L2_SOAK_TIMEOUT E2E_L2_SOAK='$E2E_L2_SOAK refusals' l2-run soak type1 $E2E_L2_SOAK_LIMIT" ;;
+            printf '%s\t%s\n' "nested: soak, type1 at dma_entry_limit $E2E_L2_SOAK_LIMIT" "E2E_L2_TIMEOUT=$E2E_L2_SOAK_TIMEOUT E2E_L2_SOAK='$E2E_L2_SOAK refusals end=64' l2-run soak type1 $E2E_L2_SOAK_LIMIT" ;;
         hostile-both)
             printf '%s\t%s\n' "nested: hostile guest" "E2E_L2_TIMEOUT=$E2E_L2_SOAK_TIMEOUT E2E_L2_HOSTILE_ROUNDS=$E2E_L2_HOSTILE_ROUNDS l2-run hostile both" ;;
         *) die "E2E_NESTED_CHECKS: unknown check $c" ;;

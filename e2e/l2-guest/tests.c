@@ -641,9 +641,10 @@ static void parse_cmdline(uint32_t magic, const struct multiboot_info *mbi)
     }
 }
 
+/* The value of the last "key=value" word for @key (later words win). */
 const char *arg_value(const char *key)
 {
-    for (unsigned i = 0; i < argc; i++) {
+    for (unsigned i = argc; i-- > 0;) {
         const char *a = argv[i], *k = key;
         while (*k && *a == *k) {
             a++, k++;
