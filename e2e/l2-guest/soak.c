@@ -61,6 +61,7 @@ static unsigned ndevs;
 /* What the APs and the BSP share. */
 static volatile struct {
     uint32_t area, pages, max_pages;    /* the soak area, the longest range */
+    uint32_t overlap;                   /* percent moved into the other AP's range */
     uint32_t seed;
     uint32_t ap_pause;                  /* port 0x80 writes after each conversion */
     uint32_t go, stop;
@@ -153,7 +154,8 @@ static void soak_convert(unsigned me, uint32_t *rnd)
     }
     first = xorshift(rnd) % (pages - len + 1);
     uint32_t boundary = (NODE1 - soak.area) / PAGE_SIZE;
-    switch ((r >> 8) % 10) {
+    uint32_t where = (r >> 8) % 100;
+    switch (where < soak.overlap ? 1 : where < soak.overlap + 10 ? 0 : 2) {
     case 0:                     /* across the two RAM blocks */
         if (len > 1 && boundary > 0 && boundary < pages) {
             uint32_t k = 1 + xorshift(rnd) % (len - 1);
@@ -452,6 +454,10 @@ void soak_main(void)
     soak.seed = arg_number("seed", 1);
     soak.max_pages = arg_number("maxpages", 2048);
     soak.ap_pause = arg_number("appause", 0);   /* nohc under TCG: conversions are free */
+    soak.overlap = arg_number("overlap", 10);
+    if (soak.overlap > 90) {
+        soak.overlap = 90;
+    }
     if (soak.area < AREA_MIN || end > AREA_MAX || end <= soak.area || batch == 0 ||
         batch > SLOTS || soak.max_pages == 0 || sweep == 0) {
         die("soak", "bad start=/end=/batch=/maxpages=/sweep= (the area must lie in [4, 124) MiB)");
