@@ -47,21 +47,14 @@ uint32_t edu_bdf, edu_bar;
 
 bool edu_find(void)
 {
-    for (uint32_t bdf = 0; bdf < 256; bdf++) {          /* bus 0 only */
-        if (pci_read32(bdf, 0x00) != EDU_ID) {
-            continue;
-        }
-        uint32_t bar = pci_read32(bdf, 0x10);
-        if (bar & 0x7) {        /* I/O or 64-bit: not what edu has */
-            return false;
-        }
-        edu_bdf = bdf;
-        edu_bar = bar & ~0xfu;
-        /* memory space and bus master: without the latter no DMA at all */
-        pci_write16(bdf, 0x04, (uint16_t)(pci_read32(bdf, 0x04) | 0x6));
-        return edu_bar != 0;
+    struct edu d;
+
+    if (!edu_find_all(&d, 1)) {
+        return false;
     }
-    return false;
+    edu_bdf = d.bdf;
+    edu_bar = d.bar;
+    return true;
 }
 
 /*
@@ -72,32 +65,13 @@ bool edu_find(void)
  */
 bool edu_dma(uint32_t src, uint32_t dst, uint32_t len, bool to_ram)
 {
-    uint32_t buf = to_ram ? src : dst;
-    struct watchdog wd;
+    const struct edu d = { edu_bdf, edu_bar };
 
-    /* Some QEMU versions abort (hw_error) on a transfer outside the buffer. */
-    if (buf < EDU_BUF || len > EDU_BUF_SIZE || buf - EDU_BUF > EDU_BUF_SIZE - len) {
-        die("edu-dma", "bug: transfer outside the edu buffer");
+    if (!edu_dma_wait(&d)) {    /* a late one */
+        return false;
     }
-    wd_start(&wd, EDU_DMA_TIMEOUT_S);
-    while (mmio_read32(edu_bar + EDU_DMA_CMD) & EDU_DMA_RUN) {  /* a late one */
-        if (wd_expired(&wd)) {
-            return false;
-        }
-    }
-    barrier();                  /* our writes to the source are done */
-    mmio_write32(edu_bar + EDU_DMA_SRC, src);
-    mmio_write32(edu_bar + EDU_DMA_DST, dst);
-    mmio_write32(edu_bar + EDU_DMA_CNT, len);
-    mmio_write32(edu_bar + EDU_DMA_CMD, EDU_DMA_RUN | (to_ram ? EDU_DMA_TO_RAM : 0));
-    wd_start(&wd, EDU_DMA_TIMEOUT_S);
-    while (mmio_read32(edu_bar + EDU_DMA_CMD) & EDU_DMA_RUN) {
-        if (wd_expired(&wd)) {
-            return false;
-        }
-    }
-    barrier();                  /* read the destination only now */
-    return true;
+    edu_dma_start(&d, src, dst, len, to_ram);
+    return edu_dma_wait(&d);
 }
 
 /*

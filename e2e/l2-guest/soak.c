@@ -138,6 +138,22 @@ static void convert_end(uint32_t first, uint32_t n, bool ok, bool to_private,
     }
 }
 
+/* Start the APs; die unless @want of them report in *@running within 5 s. */
+static void start_aps(volatile uint32_t *running, uint32_t want, const char *mode)
+{
+    struct watchdog wd;
+
+    if (!ap_boot()) {
+        die(mode, "APIC: IPI not delivered (timeout)");
+    }
+    wd_start(&wd, 5);
+    while (*running < want) {
+        if (wd_expired(&wd)) {
+            die(mode, "fewer APs than it needs started within 5 s (-smp too small?)");
+        }
+    }
+}
+
 /* One conversion by AP @me: a range drawn as the issue says. */
 static void soak_convert(unsigned me, uint32_t *rnd)
 {
@@ -494,15 +510,7 @@ void soak_main(void)
     printk("E2E-L2: WAIT baseline 2\n");
     wait_seconds(2);
 
-    if (!ap_boot()) {
-        die("soak", "APIC: IPI not delivered (timeout)");
-    }
-    wd_start(&wd, 5);
-    while (soak.running < 2) {
-        if (wd_expired(&wd)) {
-            die("soak", "fewer than two APs started within 5 s (-smp 3?)");
-        }
-    }
+    start_aps(&soak.running, 2, "soak");
     uint8_t pam[7];
     for (unsigned k = 1; k <= 6; k++) {
         pam[k] = pci_read8(MCH, MCH_PAM0 + k);
@@ -825,15 +833,7 @@ void hostile_main(void)
     /* l2-run counts QEMU's stderr lines from here on */
     printk("E2E-L2: WAIT flood 1\n");
     wait_seconds(1);
-    if (!ap_boot()) {
-        die("hostile", "APIC: IPI not delivered (timeout)");
-    }
-    wd_start(&wd, 5);
-    while (hostile.running < 3) {
-        if (wd_expired(&wd)) {
-            die("hostile", "fewer than three APs started within 5 s (-smp 4?)");
-        }
-    }
+    start_aps(&hostile.running, 3, "hostile");
     hostile.go = 1;
     hostile_rounds(0);
     wd_start(&wd, 600);
