@@ -90,6 +90,11 @@ iommufd)
 both)
     vfio="-device vfio-pci,host=$dev -object iommufd,id=iommufd0 -device vfio-pci,host=$dev2,iommufd=iommufd0"
     ;;
+none)
+    # the soak's conversions without any device (probes=0): what KVM and
+    # the emulation do alone
+    vfio=
+    ;;
 *)
     echo "l2-run: unknown backend $backend"; exit 2 ;;
 esac
@@ -188,6 +193,26 @@ hmp() {
         sub(/^[{]"return": "/, ""); sub(/", "id": "c[0-9]+"[}]$/, "")
         gsub(/\\r\\n/, "\n"); gsub(/\\n/, "\n"); gsub(/\\"/, "\""); gsub(/\\\\/, "\\")
         sub(/\n$/, ""); print }' | sed 's/^/l2 monitor: /' >> "$notes"
+}
+
+# After a fault of the guest: its code and constants in memory against
+# the image it was loaded from (a page of them zeroed or overwritten says
+# which memory went wrong), and its stack where the fault report says.
+image_check() {
+    img=/tmp/l2-$name.image
+    size=$(stat -c %s /e2e/l2/guest.text)
+    hmp "pmemsave 0x100000 $size \\\"$img\\\""
+    if [ -s "$img" ]; then
+        cmp -l /e2e/l2/guest.text "$img" 2>/dev/null | awk -v name="$name" '
+            { n++; if (n <= 12) first = first sprintf(" 0x%x:%s->%s", $1 - 1 + 1048576, $2, $3) }
+            END { printf "l2-run: %s: the loaded code and constants (1 MiB, %s): %d bytes differ%s\n",
+                         name, "guest.text", n, n ? "; first (octal):" first : "" }' >> "$notes"
+    fi
+    # its GDT, its IDT (.data, .bss): zeroed pages would say discarded
+    hmp "xp /6xw 0x107000"
+    hmp "xp /8xw 0x117080"
+    sp=$(grep -a '^E2E-L2: FAIL exception' "$serial" | head -n 1 | sed -n 's/.* esp=0x\([0-9a-f]*\).*/\1/p')
+    [ -z "$sp" ] || hmp "xp /32xw 0x$(printf '%x' $(( 0x$sp - 64 )))"
 }
 
 # The guest's "E2E-L2: WAIT NAME S" lines not acted on yet: sample QEMU's
@@ -390,19 +415,16 @@ run() {
         handle_waits
         if [ -n "$reboot" ] && [ "$panicked" = 0 ] && grep -aq '"event": "SHUTDOWN", "data": {"guest": true' "$qmpout"; then
             panicked=1
-            echo "l2-run: $name: the guest reset itself (a triple fault?); its registers, the start of its image and of its page at 2 MiB:" >> "$notes"
+            echo "l2-run: $name: the guest reset itself (a triple fault?); its registers, its page at 2 MiB, its code and its stack in memory:" >> "$notes"
             hmp "info registers -a"
-            hmp "xp /8xw 0x100000"
-            hmp "xp /8xw 0x104b80"
             hmp "xp /8xw 0x200000"
+            image_check
             qmp quit
         fi
         if [ "$mode" = soak ] && [ "$panicked" = 0 ] && grep -aq '^E2E-L2: FAIL exception' "$serial"; then
             panicked=1
-            echo "l2-run: $name: a CPU exception; the start of the image and the page at 2 MiB:" >> "$notes"
-            hmp "xp /8xw 0x100000"
-            hmp "xp /8xw 0x104b80"
-            hmp "xp /8xw 0x200000"
+            echo "l2-run: $name: a CPU exception; the guest's code and its stack in memory:" >> "$notes"
+            image_check
         fi
         if [ "$panicked" = 0 ] && grep -aq '"event": "GUEST_PANICKED"' "$qmpout"; then
             panicked=1

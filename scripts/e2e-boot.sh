@@ -36,6 +36,10 @@ for _ in $(seq "$E2E_L1_EDU"); do
 done
 # An L0 built from source (make check-e2e-soak) takes Debian's firmware.
 [ "$E2E_QEMU" = /usr/bin/qemu-system-x86_64 ] || qemu+=(-L /usr/share/qemu -L /usr/share/seabios -L /usr/lib/ipxe/qemu)
+# E2E_L0_EXTRA: more options for L0 (to debug the rig, e.g. "-d cpu_reset
+# -D FILE": L1's registers when it resets)
+# shellcheck disable=SC2206 # split on purpose
+qemu+=(${E2E_L0_EXTRA:-})
 qemu+=("$@")
 
 if [ "${E2E_SHELL:-0}" = 1 ]; then

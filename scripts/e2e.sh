@@ -232,10 +232,10 @@ if [ "$nested" = 1 ]; then
         viommu-type1) printf '%s\t%s\n' "nested: a device behind a guest IOMMU refused" "E2E_L2_TIMEOUT=$E2E_L2_TIMEOUT l2-run viommu type1" ;;
         smp-type1) printf '%s\t%s\n' "nested: conversions while the memory map changes" "E2E_L2_TIMEOUT=$E2E_L2_TIMEOUT E2E_L2_DEBUG=${E2E_L2_DEBUG:-0} E2E_L2_TRACE='${E2E_L2_TRACE:-}' l2-run smp type1" ;;
         hotplug-type1) printf '%s\t%s\n' "nested: hot-plug refused at the DMA mapping limit" "l2-run hotplug type1 $E2E_L2_HOTPLUG_LIMIT" ;;
-        soak-type1 | soak-iommufd | soak-both)
-            printf '%s\t%s\n' "nested: soak, ${c#soak-}" "E2E_L2_TIMEOUT=$E2E_L2_SOAK_TIMEOUT E2E_L2_SOAK='$E2E_L2_SOAK' E2E_L2_EXTRA='${E2E_L2_EXTRA:-}' E2E_L2_HOTPLUG=${E2E_L2_HOTPLUG:-0} E2E_L2_HOTPLUG_BACKEND=${E2E_L2_HOTPLUG_BACKEND:-iommufd} l2-run soak ${c#soak-}" ;;
+        soak-type1 | soak-iommufd | soak-both | soak-none)
+            printf '%s\t%s\n' "nested: soak, ${c#soak-}" "E2E_L2_TIMEOUT=$E2E_L2_SOAK_TIMEOUT E2E_L2_SOAK='$E2E_L2_SOAK' E2E_L2_EXTRA='${E2E_L2_EXTRA:-}' E2E_L2_HOTPLUG=$E2E_L2_HOTPLUG E2E_L2_HOTPLUG_BACKEND=${E2E_L2_HOTPLUG_BACKEND:-iommufd} l2-run soak ${c#soak-}" ;;
         soak-limit-type1)
-            printf '%s\t%s\n' "nested: soak, type1 at dma_entry_limit $E2E_L2_SOAK_LIMIT" "E2E_L2_TIMEOUT=$E2E_L2_SOAK_TIMEOUT E2E_L2_SOAK='$E2E_L2_SOAK refusals end=64' l2-run soak type1 $E2E_L2_SOAK_LIMIT" ;;
+            printf '%s\t%s\n' "nested: soak, type1 at dma_entry_limit $E2E_L2_SOAK_LIMIT" "E2E_L2_TIMEOUT=$E2E_L2_SOAK_TIMEOUT E2E_L2_SOAK='$E2E_L2_SOAK refusals end=64 $E2E_L2_SOAK_LIMIT_EXTRA' l2-run soak type1 $E2E_L2_SOAK_LIMIT" ;;
         hostile-both)
             printf '%s\t%s\n' "nested: hostile guest" "E2E_L2_TIMEOUT=$E2E_L2_SOAK_TIMEOUT E2E_L2_HOSTILE_ROUNDS=$E2E_L2_HOSTILE_ROUNDS l2-run hostile both" ;;
         *) die "E2E_NESTED_CHECKS: unknown check $c" ;;
@@ -261,7 +261,7 @@ if runnable "e2e initramfs"; then
             die "no e2e/l2-messages-$QEMU.sh (the messages of the nested checks)"
         install -m 0644 "$E2E_SRC/l2-messages-$QEMU.sh" "$stage/e2e/l2-messages"
         mkdir -p "$stage/e2e/l2" "$stage/e2e/share/qemu"
-        cp "$E2E_BUILD/l2/guest.elf" "$stage/e2e/l2/"
+        cp "$E2E_BUILD/l2/guest.elf" "$E2E_BUILD/l2/guest.text" "$stage/e2e/l2/"
         for f in $E2E_L2_FIRMWARE; do
             src=
             for d in /usr/share/qemu /usr/share/seabios; do

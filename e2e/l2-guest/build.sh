@@ -19,4 +19,7 @@ for f in entry.S lib.c hw.c tests.c soak.c; do
 done
 $CC $cflags -no-pie -Wl,--fatal-warnings -Wl,--build-id=none -Wl,-z,max-page-size=0x1000 \
     -Wl,-T,"$src/guest.ld" -o "$out/guest.elf.tmp" "$@"
+# The code and constants as loaded at 1 MiB: l2-run compares guest memory
+# with them when the guest faults.
+objcopy -O binary -j .text -j .rodata "$out/guest.elf.tmp" "$out/guest.text"
 mv "$out/guest.elf.tmp" "$out/guest.elf"

@@ -122,9 +122,15 @@ bool edu_dma_wait(const struct edu *d)
 {
     struct watchdog wd;
 
+    /*
+     * The RTC only every 64 polls: each read of it is four port accesses,
+     * each an exit to L1's QEMU under its BQL, which a vCPU polling it
+     * without a pause takes from the vCPUs converting (the edu's status
+     * register is the device's own, assigned: no exit).
+     */
     wd_start(&wd, EDU_DMA_TIMEOUT_S);
-    while (mmio_read32(d->bar + EDU_DMA_CMD) & EDU_DMA_RUN) {
-        if (wd_expired(&wd)) {
+    for (unsigned spin = 1; mmio_read32(d->bar + EDU_DMA_CMD) & EDU_DMA_RUN; spin++) {
+        if (spin % 64 == 0 && wd_expired(&wd)) {
             return false;
         }
     }

@@ -212,9 +212,12 @@ void exception(struct frame *f)
         }
     }
     uint32_t apic_id = mmio_read32(0xfee00020) >> 24;
-    char why[120];
-    format(why, sizeof(why), "%u eip=0x%08x err=0x%x cpu=%u eax=0x%x",
-           f->vector, f->eip, f->error, apic_id, f->eax);
+    /* the interrupted code's stack: just above the frame the CPU pushed */
+    const uint32_t *sp = &f->eflags + 1;
+    char why[200];
+    format(why, sizeof(why), "%u eip=0x%08x err=0x%x cpu=%u eax=0x%x ebp=0x%x esp=0x%x: %08x %08x %08x %08x %08x %08x",
+           f->vector, f->eip, f->error, apic_id, f->eax, f->ebp, (uint32_t)sp,
+           sp[0], sp[1], sp[2], sp[3], sp[4], sp[5]);
     die("exception", why);
 }
 
