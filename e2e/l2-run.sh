@@ -307,6 +307,9 @@ hotplug_step() {
             echo "l2-run: hot-plugged $hpdev (iommufd9) at sample $samples_seen" >> "$notes"
         else
             err_note "hot-plug of $hpdev failed: $answer"
+            # the iommufd object is left without its device: gone too, so
+            # that the next attempt tries the same again
+            [ "${E2E_L2_HOTPLUG_BACKEND:-iommufd}" = type1 ] || qmp object-del '{"id": "iommufd9"}'
         fi
         ;;
     3)
