@@ -232,8 +232,11 @@ if [ "$nested" = 1 ]; then
         viommu-type1) printf '%s\t%s\n' "nested: a device behind a guest IOMMU refused" "E2E_L2_TIMEOUT=$E2E_L2_TIMEOUT l2-run viommu type1" ;;
         smp-type1) printf '%s\t%s\n' "nested: conversions while the memory map changes" "E2E_L2_TIMEOUT=$E2E_L2_TIMEOUT E2E_L2_DEBUG=${E2E_L2_DEBUG:-0} E2E_L2_TRACE='${E2E_L2_TRACE:-}' l2-run smp type1" ;;
         hotplug-type1) printf '%s\t%s\n' "nested: hot-plug refused at the DMA mapping limit" "l2-run hotplug type1 $E2E_L2_HOTPLUG_LIMIT" ;;
-        soak-type1 | soak-iommufd | soak-both | soak-none)
+        soak-type1 | soak-iommufd | soak-both)
             printf '%s\t%s\n' "nested: soak, ${c#soak-}" "E2E_L2_TIMEOUT=$E2E_L2_SOAK_TIMEOUT E2E_L2_SOAK='$E2E_L2_SOAK' E2E_L2_EXTRA='${E2E_L2_EXTRA:-}' E2E_L2_HOTPLUG=$E2E_L2_HOTPLUG E2E_L2_HOTPLUG_BACKEND=${E2E_L2_HOTPLUG_BACKEND:-iommufd} l2-run soak ${c#soak-}" ;;
+        soak-none)
+            # to debug the rig: the conversions alone, no device, no probe
+            printf '%s\t%s\n' "nested: soak, none" "E2E_L2_TIMEOUT=$E2E_L2_SOAK_TIMEOUT E2E_L2_SOAK='$E2E_L2_SOAK probes=0' E2E_L2_EXTRA='${E2E_L2_EXTRA:-}' E2E_L2_HOTPLUG=0 l2-run soak none" ;;
         soak-limit-type1)
             printf '%s\t%s\n' "nested: soak, type1 at dma_entry_limit $E2E_L2_SOAK_LIMIT" "E2E_L2_TIMEOUT=$E2E_L2_SOAK_TIMEOUT E2E_L2_SOAK='$E2E_L2_SOAK refusals end=64 $E2E_L2_SOAK_LIMIT_EXTRA' l2-run soak type1 $E2E_L2_SOAK_LIMIT" ;;
         hostile-both)

@@ -73,6 +73,8 @@ void print_done(void);          /* the DONE line, without the exit */
 __attribute__((noreturn)) void finish_terminate(void);
 __attribute__((noreturn)) void die(const char *test, const char *why);
 void idt_init(void);
+/* A CPU exception halts the guest instead of leaving (l2-run dumps it). */
+extern bool hold_on_fault;
 void io_delay(unsigned n);
 void *memset(void *d, int c, size_t n);
 void *memcpy(void *d, const void *s, size_t n);

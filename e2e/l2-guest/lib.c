@@ -200,6 +200,8 @@ struct frame {
     uint32_t vector, error, eip, cs, eflags;
 };
 
+bool hold_on_fault;
+
 void exception(struct frame *f);
 void exception(struct frame *f)
 {
@@ -218,6 +220,14 @@ void exception(struct frame *f)
     format(why, sizeof(why), "%u eip=0x%08x err=0x%x cpu=%u eax=0x%x ebp=0x%x esp=0x%x: %08x %08x %08x %08x %08x %08x",
            f->vector, f->eip, f->error, apic_id, f->eax, f->ebp, (uint32_t)sp,
            sp[0], sp[1], sp[2], sp[3], sp[4], sp[5]);
+    if (hold_on_fault) {
+        /* l2-run looks at this guest's memory, then quits QEMU */
+        report(false, "exception", "%s", why);
+        print_done();
+        for (;;) {
+            asm volatile("cli; hlt");
+        }
+    }
     die("exception", why);
 }
 

@@ -461,6 +461,8 @@ __attribute__((noreturn)) static void hold_for_l2run(void)
 void soak_main(void)
 {
     uint32_t conversions = arg_number("conversions", 1000);
+
+    hold_on_fault = true;
     uint32_t probes = arg_number("probes", 1000);  /* by each device */
     uint32_t seconds = arg_number("seconds", 600);
     uint32_t sweep = arg_number("sweep", 1);    /* every Nth page in the sweep */
@@ -803,6 +805,8 @@ void hostile_main(void)
     struct counts before[EDU_MAX], after[EDU_MAX];
     struct watchdog wd;
     unsigned nbad = 0;
+
+    hold_on_fault = true;
 
     ndevs = edu_find_all(devs, EDU_MAX);
     if (!ndevs) {
