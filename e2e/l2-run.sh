@@ -440,6 +440,10 @@ run() {
             qmp quit
         fi
         if awk -v e="$(since "$t0")" -v t="$timeout_s" 'BEGIN { exit !(e > t) }'; then
+            # where QEMU's threads are: a hang shows its lock or its ioctl
+            for tk in /proc/"$qpid"/task/*; do
+                echo "l2-run: thread $(cat "$tk/comm" 2>/dev/null): $(sed -n 's/^State:\t//p' "$tk/status" 2>/dev/null), syscall $(cut -d' ' -f1-3 "$tk/syscall" 2>/dev/null); kernel: $(awk '{ printf "%s ", $2 }' "$tk/stack" 2>/dev/null | cut -c1-200)"
+            done >> "$notes"
             kill "$qpid" 2>/dev/null
             killed=1
         fi
