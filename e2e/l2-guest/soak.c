@@ -393,6 +393,17 @@ static uint32_t resolve_unknown(const uint32_t *idx, unsigned n, uint32_t *disag
     return shared;
 }
 
+/* probes= counts per device: the fewest any device made */
+static uint32_t fewest_probes(const struct counts *c)
+{
+    uint32_t fewest = ndevs ? c[0].probes : 0;
+
+    for (unsigned d = 1; d < ndevs; d++) {
+        fewest = c[d].probes < fewest ? c[d].probes : fewest;
+    }
+    return fewest;
+}
+
 #define MCH 0
 #define MCH_PAM0 0x90
 
@@ -534,11 +545,7 @@ void soak_main(void)
     for (;;) {
         uint32_t done = soak.ap[0].conversions + soak.ap[0].refused +
                         soak.ap[1].conversions + soak.ap[1].refused;
-        /* probes= counts per device: the fewest any device made */
-        uint32_t probed = ndevs ? c[0].probes : 0;
-        for (unsigned d = 1; d < ndevs; d++) {
-            probed = c[d].probes < probed ? c[d].probes : probed;
-        }
+        uint32_t probed = fewest_probes(c);
         if (done >= conversions && probed >= probes) {
             break;
         }
@@ -591,10 +598,7 @@ void soak_main(void)
            "soak-conversions", "%u returned 0, %u failed (first %d)%s; want %u in all%s",
            convs, refused, (int)failret, allow_refusals ? ", refusals allowed" : "",
            conversions, timeout ? ": timeout" : "");
-    uint32_t probed = ndevs ? c[0].probes : 0;
-    for (unsigned d = 1; d < ndevs; d++) {
-        probed = c[d].probes < probed ? c[d].probes : probed;
-    }
+    uint32_t probed = fewest_probes(c);
     report_counts("soak-probes", c, !timeout && probed >= probes, "");
 
     /*
