@@ -238,6 +238,11 @@ handle_waits() {
         mtree)
             [ -z "$debug" ] || hmp "info mtree -f"
             ;;
+        view)
+            save_view
+            tail -n 1 "$serial" | grep -q '^E2E-L2: WAIT view ' ||
+                err_note "QEMU's view taken too late (the guest went on)"
+            ;;
         final)
             final_actions
             ;;
@@ -349,6 +354,16 @@ handle_samples() {
         fi
     done
 }
+# QEMU's view of every RAM block, for the comparison with the guest's record.
+view_saved=0
+save_view() {
+    view_saved=1
+    if qmp x-query-ram-block-attributes '{"max-runs": 1000000}'; then
+        printf '%s\n' "$answer" > "/tmp/l2-$name.view"
+    else
+        err_note "x-query-ram-block-attributes (every run) failed"
+    fi
+}
 # The guest's "WAIT final": its results are in.  QEMU's view against the
 # guest's record (soak), the last sample, QEMU's status, then quit.
 final_done=0
@@ -358,11 +373,8 @@ final_actions() {
     [ "$mode" != soak ] || [ "$plugs" = "$unplugs" ] || hotplug_step 3
     sample final
     if [ "$mode" = soak ]; then
-        if qmp x-query-ram-block-attributes '{"max-runs": 1000000}'; then
-            printf '%s\n' "$answer" > "/tmp/l2-$name.view"
-        else
-            err_note "x-query-ram-block-attributes (every run) failed"
-        fi
+        # unless the guest asked for it before it settled (soak.c, settle)
+        [ "$view_saved" = 1 ] || save_view
         hmp "info ram-block-attributes"
     fi
     qmp query-status
@@ -380,7 +392,7 @@ run() {
     err=/tmp/l2-$name.err
     qmpout=/tmp/l2-$name.qmp
     notes=/tmp/l2-$name.notes
-    rm -f "$serial" "$qmpout"
+    rm -f "$serial" "$qmpout" "/tmp/l2-$name.view"
     : > "$notes"
     samples=/tmp/l2-$name.samples
     : > "$samples"

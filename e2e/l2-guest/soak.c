@@ -457,6 +457,32 @@ static void print_record(void)
 }
 
 /*
+ * settle (the soak at a small dma_entry_limit): the way back from a full
+ * container.  A section that VFIO could not map when it appeared (a PAM
+ * change while the container was full) holds shared pages that nothing
+ * maps until VFIO retries it, at the end of a memory transaction after
+ * guest memory was unmapped.  l2-run keeps QEMU's view of the soak's end
+ * first ("WAIT view"); then the area goes back to private, as it was at
+ * the baseline sample, and two PAM changes make VFIO retry.  l2-run's
+ * final sample then wants the baseline's pinned pages again: a section
+ * left unmapped would show as shared pages that are not pinned.
+ */
+static void settle(const uint8_t *pam)
+{
+    printk("E2E-L2: WAIT view 2\n");
+    wait_seconds(2);
+    uint32_t r = map_gpa_range(soak.area, soak.pages, true);
+    report(!r, "soak-settle", "the area back to private -> %d (want 0)", (int)r);
+    for (unsigned k = 1; k <= 6; k++) {
+        pci_write8(MCH, MCH_PAM0 + k, pam[k] == 0x33 ? 0x11 : 0x33);
+    }
+    for (unsigned k = 1; k <= 6; k++) {
+        pci_write8(MCH, MCH_PAM0 + k, pam[k]);
+    }
+    printk("E2E-L2: INFO soak: settled: the area private, PAM changed and restored\n");
+}
+
+/*
  * The results are in; l2-run now asks QEMU (its view against the record,
  * its memory) and quits it.  Should it not, the guest leaves after 10
  * minutes with a failure.
@@ -651,6 +677,9 @@ void soak_main(void)
     }
     printk("E2E-L2: SOAK %u conversions, %u probes, %u stale, %u unreachable, %u refused, %u devices\n",
            convs + refused, total_probes, stale, unreach, refused, ndevs);
+    if (arg_flag("settle")) {
+        settle(pam);
+    }
     /* l2-run compares QEMU's view with the record, samples QEMU, then quits. */
     hold_for_l2run();
 }
