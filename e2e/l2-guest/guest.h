@@ -84,7 +84,7 @@ uint32_t pattern_word(uint32_t page, uint32_t gen, unsigned i);
 
 struct watchdog {
     unsigned limit_s;   /* give up after this many RTC seconds */
-    unsigned ticks;     /* RTC second changes seen */
+    unsigned ticks;     /* RTC seconds gone by */
     unsigned spins;     /* calls, the backstop if the RTC does not tick */
     uint8_t last;       /* last RTC seconds value */
 };

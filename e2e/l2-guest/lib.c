@@ -278,8 +278,11 @@ static uint8_t rtc_seconds(void)
             break;
         }
     }
+    outb(0x70, 0x0b);
+    bool binary = inb(0x71) & 0x04;     /* else BCD, the default */
     outb(0x70, 0x00);
-    return inb(0x71);
+    uint8_t s = inb(0x71);
+    return binary ? s : (s >> 4) * 10 + (s & 0xf);
 }
 
 void wd_start(struct watchdog *wd, unsigned seconds)
@@ -295,8 +298,9 @@ bool wd_expired(struct watchdog *wd)
     uint8_t s = rtc_seconds();
 
     if (s != wd->last) {
+        /* every second since the last call (one call a minute at least) */
+        wd->ticks += (s + 60u - wd->last) % 60u;
         wd->last = s;
-        wd->ticks++;
     }
     /*
      * The first tick may come at once: limit_s + 1 ticks are limit_s seconds.
