@@ -6,9 +6,12 @@
 # and wait for it to power off, within limits:
 #   E2E_BOOT_TIMEOUT  s until /init prints "E2E-INIT:" (else: the boot never
 #                     reached /init),
-#   E2E_TIMEOUT       s for the whole run (else: the guest hung).
-# The VM is killed on either.  Writes LOG.status (status=ok|no-init|hung|
-# no-result|qemu-error, init_s=, total_s=, message=) and exits 0 only for
+#   E2E_TIMEOUT       s for the whole run (else: the guest hung),
+#   E2E_L1_SILENT     s without L1's heartbeat (its uptime every 10 s on
+#                     its second serial port, LOG.hb) once /init runs
+#                     (else: L1 stopped, status l1-silent).
+# The VM is killed on any.  Writes LOG.status (status=ok|no-init|hung|
+# l1-silent|no-result|qemu-error, init_s=, total_s=, message=) and exits 0 only for
 # status=ok: the guest printed its "E2E-RESULT:" line and powered off.
 # E2E_SHELL=1: interactive (console on the terminal, a shell after the
 # checks, no time limit, no status).
@@ -54,9 +57,9 @@ write_status() {   # STATUS INIT_S TOTAL_S MESSAGE
 }
 secs() { awk -v a="$start" -v b="$(e2e_now)" 'BEGIN { printf "%.1f", b - a }'; }
 
-rm -f "$logf" "$logf.qemu"
+rm -f "$logf" "$logf.qemu" "$logf.hb"
 start=$(e2e_now)
-"${qemu[@]}" -serial "file:$logf" </dev/null >"$logf.qemu" 2>&1 &
+"${qemu[@]}" -serial "file:$logf" -serial "file:$logf.hb" </dev/null >"$logf.qemu" 2>&1 &
 pid=$!
 trap 'kill -9 "$pid" 2>/dev/null || true' EXIT
 init_s=
@@ -72,6 +75,13 @@ while kill -0 "$pid" 2>/dev/null; do
     fi
     if awk -v e="$el" -v t="$E2E_TIMEOUT" 'BEGIN { exit !(e > t) }'; then
         verdict=hung
+        break
+    fi
+    # L1's heartbeat, once it beats: its last write (mtime) not too old
+    if [ -n "$init_s" ] && [ -s "$logf.hb" ] &&
+       [ $(($(date +%s) - $(stat -c %Y "$logf.hb"))) -gt "$E2E_L1_SILENT" ]; then
+        verdict=l1-silent
+        hb_last=$(tail -n 1 "$logf.hb" | tr -d '\r')
         break
     fi
     sleep 0.2
@@ -91,6 +101,9 @@ no-init)
     ;;
 hung)
     write_status hung "$init_s" "$total" "guest hung after $E2E_TIMEOUT s (VM killed; /init reached after $init_s s)"
+    ;;
+l1-silent)
+    write_status l1-silent "$init_s" "$total" "L1 stopped: no heartbeat for $E2E_L1_SILENT s, the last at its uptime ${hb_last:-?} s (VM killed after $total s)"
     ;;
 *)
     if [ -z "$init_s" ]; then

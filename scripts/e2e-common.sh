@@ -31,6 +31,10 @@ E2E_MEM=${E2E_MEM:-2048}            # MiB; L1 must keep >= 384 MiB usable
 E2E_SMP=${E2E_SMP:-1}
 E2E_BOOT_TIMEOUT=${E2E_BOOT_TIMEOUT:-120}   # s until /init says hello
 E2E_TIMEOUT=${E2E_TIMEOUT:-1800}    # s for the whole guest run
+# s without L1's heartbeat (e2e/init: every 10 s) before it counts as
+# stopped: more than a busy L1 delays a 10-s sleep, less than the hour
+# an L1 that lost its timer would otherwise wait for E2E_TIMEOUT
+E2E_L1_SILENT=${E2E_L1_SILENT:-180}
 E2E_MIN_MEM_MIB=${E2E_MIN_MEM_MIB:-384}
 # L1's edu devices (00:03.0 on), and their options (the soak's L0 built
 # by e2e-l0.sh takes ",x-dma-delay-ms=0").
