@@ -314,7 +314,7 @@ fi
 # boot's verdicts stand, its console is kept as console-1.log.
 # E2E_TEST_HANGAT=K makes the first boot's /init stop at the Kth check.
 if [ "$booted" = 1 ] && [ "${status:-}" = l1-silent ]; then
-    from= k=0
+    from='' k=0
     for name in "${checks[@]}"; do
         k=$((k + 1))
         if ! grep -aqF -e "E2E-CHECK: PASS $name (" -e "E2E-CHECK: FAIL $name (" <<<"$con"; then
