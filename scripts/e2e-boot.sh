@@ -46,7 +46,7 @@ qemu+=(${E2E_L0_EXTRA:-})
 qemu+=("$@")
 
 if [ "${E2E_SHELL:-0}" = 1 ]; then
-    exec "${qemu[@]}" -serial stdio
+    exec "${qemu[@]}" -serial stdio -serial null
 fi
 
 mkdir -p "$(dirname "$logf")"

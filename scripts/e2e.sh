@@ -317,21 +317,33 @@ if [ "$booted" = 1 ] && [ "${status:-}" = l1-silent ]; then
     from='' k=0
     for name in "${checks[@]}"; do
         k=$((k + 1))
-        if ! grep -aqF -e "E2E-CHECK: PASS $name (" -e "E2E-CHECK: FAIL $name (" <<<"$con"; then
+        # (as the verdicts are read below: at the start of a line)
+        if ! awk -v p="E2E-CHECK: PASS $name (" -v f="E2E-CHECK: FAIL $name (" '
+                index($0, p) == 1 || index($0, f) == 1 { found = 1 } END { exit !found }' <<<"$con"; then
             from=$k
             break
         fi
     done
     if [ -n "$from" ]; then
         cp "$console" "$E2E_LOGS/console-1.log"
-        echo "NOTE  ${TAG}e2e L1 stopped during \"${checks[from-1]}\": $message; booting it once more for checks $from to ${#checks[@]} (and those that set L1 up) (the first boot's console: $E2E_LOGS/console-1.log)"
+        echo "NOTE  ${TAG}e2e L1 stopped during \"${checks[from-1]}\": $message; booting it once more for checks $from to ${#checks[@]} (and those that set L1 up; the first boot's console: $E2E_LOGS/console-1.log)"
         first=$(awk -v b="E2E-BEGIN: ${checks[from-1]}" '$0 == b { exit } { print }' <<<"$con")
         E2E_APPEND="${E2E_APPEND:-} e2e.from=$from" \
             "$TOP/scripts/e2e-boot.sh" "$kdir/bzImage" "$initrd" "$console" 2>>"$E2E_LOGS/boot.log" || true
         status=error init_s='' message="e2e-boot.sh failed: $(tail -n 2 "$E2E_LOGS/boot.log" | tr '\n' ' ')"
         # shellcheck disable=SC1090,SC1091
         [ ! -f "$console.status" ] || . "$console.status"
-        con=$(printf '%s\n' "$first"; tr -d '\r' < "$console")
+        second=$(tr -d '\r' < "$console" 2>/dev/null || true)
+        [ ! -f "$console" ] || cp "$console" "$E2E_LOGS/console-2.log"
+        # the set-up checks ran again: their first verdicts count, a failure now is said
+        for name in "${checks[@]}"; do
+            case $name in "nested: "*) continue ;; esac
+            ! grep -aqF "E2E-CHECK: FAIL $name (" <<<"$second" ||
+                echo "NOTE  ${TAG}e2e L1's second boot: \"$name\" failed there (console-2.log)"
+        done
+        # console.log: the first boot's checks, then the second boot's
+        con=$(printf '%s\n' "$first"; printf '%s\n' "$second")
+        printf '%s\n' "$con" > "$console"
     fi
 fi
 # A failed check during which L1's own kernel stalled: L1 lost its timer

@@ -86,7 +86,8 @@ struct watchdog {
     unsigned limit_s;   /* give up after this many RTC seconds */
     unsigned ticks;     /* RTC seconds gone by */
     unsigned spins;     /* calls, the backstop if the RTC does not tick */
-    uint8_t last;       /* last RTC seconds value */
+    uint8_t last;       /* last RTC seconds value (0 to 59) */
+    bool binary;        /* the RTC counts in binary, not BCD */
 };
 void wd_start(struct watchdog *wd, unsigned seconds);
 bool wd_expired(struct watchdog *wd);

@@ -278,11 +278,14 @@ static uint8_t rtc_seconds(void)
             break;
         }
     }
-    outb(0x70, 0x0b);
-    bool binary = inb(0x71) & 0x04;     /* else BCD, the default */
     outb(0x70, 0x00);
-    uint8_t s = inb(0x71);
-    return binary ? s : (s >> 4) * 10 + (s & 0xf);
+    return inb(0x71);
+}
+
+/* The RTC's seconds as a number: register B says BCD (the default) or binary. */
+static uint8_t rtc_number(const struct watchdog *wd, uint8_t s)
+{
+    return wd->binary ? s : (s >> 4) * 10 + (s & 0xf);
 }
 
 void wd_start(struct watchdog *wd, unsigned seconds)
@@ -290,12 +293,14 @@ void wd_start(struct watchdog *wd, unsigned seconds)
     wd->limit_s = seconds;
     wd->ticks = 0;
     wd->spins = 0;
-    wd->last = rtc_seconds();
+    outb(0x70, 0x0b);
+    wd->binary = inb(0x71) & 0x04;
+    wd->last = rtc_number(wd, rtc_seconds());
 }
 
 bool wd_expired(struct watchdog *wd)
 {
-    uint8_t s = rtc_seconds();
+    uint8_t s = rtc_number(wd, rtc_seconds());
 
     if (s != wd->last) {
         /* every second since the last call (one call a minute at least) */

@@ -484,8 +484,9 @@ static void print_soak_line(const struct counts *c, const struct counts *cs,
  */
 static void settle(const uint8_t *pam)
 {
-    printk("E2E-L2: WAIT view 2\n");
-    wait_seconds(2);
+    printk("E2E-L2: WAIT view 10\n");
+    wait_seconds(10);
+    printk("E2E-L2: INFO soak: settling\n");
     uint32_t r = map_gpa_range(soak.area, soak.pages, true);
     report(!r, "soak-settle", "the area back to private -> %d (want 0)", (int)r);
     for (unsigned k = 1; k <= 6; k++) {
