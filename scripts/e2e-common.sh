@@ -63,7 +63,7 @@ E2E_L2_TIMEOUT=${E2E_L2_TIMEOUT:-120}
 # sets its own (E2E_SOAK_*, below).  Its refusal variant's dma_entry_limit,
 # the hostile guest's rounds (each of the 25 kinds from 4 vCPUs), the
 # seconds an L2 soak or hostile run may take.
-E2E_L2_SOAK=${E2E_L2_SOAK:-"conversions=5000 probes=300 seconds=240 maxpages=256 end=72 sweep=97 sample=4 batch=16 pam=2 resolvesecs=60"}
+E2E_L2_SOAK=${E2E_L2_SOAK:-"conversions=5000 probes=300 seconds=240 maxpages=256 end=72 sweep=97 sample=4 batch=16 pam=2 resolvesecs=240"}
 # What the refusal variant adds (the guest takes the last of an argument
 # given twice): make check-e2e-soak runs it shorter than the others.
 E2E_L2_SOAK_LIMIT_EXTRA=${E2E_L2_SOAK_LIMIT_EXTRA:-}
