@@ -97,6 +97,12 @@ void wait_seconds(unsigned seconds);
 uint32_t pci_read32(uint32_t bdf, unsigned off);
 uint8_t pci_read8(uint32_t bdf, unsigned off);
 void pci_write8(uint32_t bdf, unsigned off, uint8_t v);
+/* q35's PAM1-PAM6 (the ROM area's segments): read into pam[1..6], all set to v, restored */
+#define MCH 0                   /* 00:00.0, q35's host bridge */
+#define MCH_PAM0 0x90
+void pam_save(uint8_t pam[7]);
+void pam_set_all(uint8_t v);
+void pam_restore(const uint8_t pam[7]);
 void pci_write16(uint32_t bdf, unsigned off, uint16_t v);
 
 #define EDU_BUF 0x40000u        /* the edu buffer in the device's DMA space */

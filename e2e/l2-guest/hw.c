@@ -28,6 +28,28 @@ void pci_write8(uint32_t bdf, unsigned off, uint8_t v)
     outb(0xcfc + (off & 3), v);
 }
 
+void pam_save(uint8_t pam[7])
+{
+    for (unsigned k = 1; k <= 6; k++) {
+        pam[k] = pci_read8(MCH, MCH_PAM0 + k);
+    }
+}
+
+/* Each write makes QEMU rebuild the memory map (and KVM's slots). */
+void pam_set_all(uint8_t v)
+{
+    for (unsigned k = 1; k <= 6; k++) {
+        pci_write8(MCH, MCH_PAM0 + k, v);
+    }
+}
+
+void pam_restore(const uint8_t pam[7])
+{
+    for (unsigned k = 1; k <= 6; k++) {
+        pci_write8(MCH, MCH_PAM0 + k, pam[k]);
+    }
+}
+
 void pci_write16(uint32_t bdf, unsigned off, uint16_t v)
 {
     pci_select(bdf, off);

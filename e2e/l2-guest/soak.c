@@ -404,8 +404,6 @@ static uint32_t fewest_probes(const struct counts *c)
     return fewest;
 }
 
-#define MCH 0
-#define MCH_PAM0 0x90
 
 static void report_counts(const char *test, const struct counts *c, bool extra_ok,
                           const char *extra)
@@ -489,12 +487,8 @@ static void settle(const uint8_t *pam)
     printk("E2E-L2: INFO soak: settling\n");
     uint32_t r = map_gpa_range(soak.area, soak.pages, true);
     report(!r, "soak-settle", "the area back to private -> %d (want 0)", (int)r);
-    for (unsigned k = 1; k <= 6; k++) {
-        pci_write8(MCH, MCH_PAM0 + k, pam[k] == 0x33 ? 0x11 : 0x33);
-    }
-    for (unsigned k = 1; k <= 6; k++) {
-        pci_write8(MCH, MCH_PAM0 + k, pam[k]);
-    }
+    pam_set_all(pam[1] == 0x33 ? 0x11 : 0x33);
+    pam_restore(pam);
     printk("E2E-L2: INFO soak: settled: the area private, PAM changed and restored\n");
 }
 
@@ -573,9 +567,7 @@ void soak_main(void)
 
     start_aps(&soak.running, 2, "soak");
     uint8_t pam[7];
-    for (unsigned k = 1; k <= 6; k++) {
-        pam[k] = pci_read8(MCH, MCH_PAM0 + k);
-    }
+    pam_save(pam);
     uint32_t rnd = soak.seed * 747796405u + 2891336453u, batches = 0, pam_changes = 0;
     uint32_t idx[SLOTS], last_sample = 0, elapsed = 0;
     bool timeout = false;
@@ -603,10 +595,7 @@ void soak_main(void)
         }
         batches++;
         if (pam_every && batches % pam_every == 0) {
-            uint8_t v = (pam_changes & 1) ? 0x11 : 0x33;
-            for (unsigned k = 1; k <= 6; k++) {
-                pci_write8(MCH, MCH_PAM0 + k, v);
-            }
+            pam_set_all((pam_changes & 1) ? 0x11 : 0x33);
             pam_changes++;
         }
         /* l2-run samples QEMU (RSS, pins, the monitor) while the soak goes on */
@@ -625,9 +614,7 @@ void soak_main(void)
             die("soak", "an AP did not stop within 30 s (a conversion hung?)");
         }
     }
-    for (unsigned k = 1; k <= 6; k++) {
-        pci_write8(MCH, MCH_PAM0 + k, pam[k]);
-    }
+    pam_restore(pam);
     uint32_t convs = soak.ap[0].conversions + soak.ap[1].conversions;
     uint32_t refused = soak.ap[0].refused + soak.ap[1].refused;
     uint32_t failret = soak.ap[0].first_fail ? soak.ap[0].first_fail : soak.ap[1].first_fail;

@@ -370,8 +370,6 @@ void ap_main(unsigned index)
     ap.done = 1;
 }
 
-#define MCH 0                   /* 00:00.0, q35's host bridge */
-#define MCH_PAM0 0x90
 #define MCH_SMRAM 0x9d
 #define SMRAM_D_OPEN 0x40
 
@@ -383,9 +381,7 @@ static void test_smp(unsigned rounds, unsigned timeout_s)
     struct watchdog wd;
     char s[100];
 
-    for (unsigned k = 1; k <= 6; k++) {
-        pam[k] = pci_read8(MCH, MCH_PAM0 + k);
-    }
+    pam_save(pam);
     printk("E2E-L2: INFO smp: PAM1-6 %02x %02x %02x %02x %02x %02x, SMRAM %02x, %u rounds\n",
            pam[1], pam[2], pam[3], pam[4], pam[5], pam[6], smram, rounds);
     ap.rounds = rounds;
@@ -404,19 +400,15 @@ static void test_smp(unsigned rounds, unsigned timeout_s)
     wd_start(&wd, timeout_s);
     bool timeout = false;
     do {
-        uint8_t v = loops & 1 ? 0x11 : 0x33;
-        for (unsigned k = 1; k <= 6; k++, changes++) {
-            pci_write8(MCH, MCH_PAM0 + k, v);
-        }
+        pam_set_all(loops & 1 ? 0x11 : 0x33);
+        changes += 6;
         pci_write8(MCH, MCH_SMRAM, loops & 1 ? smram : smram ^ SMRAM_D_OPEN);
         changes++;
         loops++;
         ap.go = 1;
         timeout = wd_expired(&wd);
     } while (!ap.done && !timeout);
-    for (unsigned k = 1; k <= 6; k++) {
-        pci_write8(MCH, MCH_PAM0 + k, pam[k]);
-    }
+    pam_restore(pam);
     pci_write8(MCH, MCH_SMRAM, smram);
 
     if (!ap.done) {
